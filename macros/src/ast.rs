@@ -1,0 +1,204 @@
+//! A typed view of the annotated function: what each parameter is, which scopes apply.
+
+
+use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type, TypePath};
+
+use crate::attr::{self, DependencyArgs, Invocation, RequiresScopes, SecurityArgs};
+
+/// The annotated function.
+pub(crate) struct Function {
+    /// The function as the user wrote it, minus the attributes this crate consumes.
+    pub(crate) item: ItemFn,
+    /// `Some` when the function is a dependency, `None` for a handler.
+    pub(crate) dependency: Option<DependencyArgs>,
+    /// Every `#[requires_scopes]` on the function; more than one is an error in `valid`.
+    pub(crate) requires: Vec<RequiresScopes>,
+    pub(crate) params: Vec<Parameter>,
+}
+
+pub(crate) struct Parameter {
+    pub(crate) ty: Type,
+    pub(crate) kind: ParamKind,
+    /// Every `#[security]` on the parameter; more than one is an error in `valid`.
+    pub(crate) security: Vec<SecurityArgs>,
+}
+
+pub(crate) enum ParamKind {
+    /// `Security<D>` or `Security<D, E>`: `dependency` is `D`, `edge` is `E`.
+    Security {
+        dependency: Option<Type>,
+        edge: Option<Type>,
+    },
+    SecurityScopes,
+    /// `State<T>`: an extractor that also tells the state type.
+    State(Type),
+    Extractor,
+    /// `self`: never valid.
+    Receiver(proc_macro2::Span),
+}
+
+impl Function {
+    /// Reads `item`, removing the attributes of this crate from it. Errors in the attributes are
+    /// collected into the returned error while the rest is still read.
+    pub(crate) fn from_syn(
+        invocation: Invocation,
+        args: proc_macro2::TokenStream,
+        span: proc_macro2::Span,
+        mut item: ItemFn,
+    ) -> (Self, Option<syn::Error>) {
+        let mut errors = Errors::default();
+        let mut dependency = None;
+        let mut requires = Vec::new();
+        match invocation {
+            Invocation::Dependency => {
+                dependency = errors.ok(DependencyArgs::parse_args(args)).or_else(|| Some(DependencyArgs::default()));
+            }
+            Invocation::RequiresScopes => {
+                requires.extend(errors.ok(RequiresScopes::parse_args(span, args)));
+            }
+        }
+        item.attrs.retain(|attr| {
+            if attr::is(attr, "requires_scopes") {
+                requires.extend(errors.ok(RequiresScopes::from_attr(attr)));
+                false
+            } else if attr::is(attr, "dependency") {
+                if dependency.is_some() {
+                    errors.push(syn::Error::new_spanned(
+                        attr,
+                        "`#[dependency]` is given twice; remove one",
+                    ));
+                }
+                dependency = Some(errors.ok(DependencyArgs::from_attr(attr)).unwrap_or_default());
+                false
+            } else {
+                true
+            }
+        });
+
+        let mut params = Vec::new();
+        for input in &mut item.sig.inputs {
+            let (attrs, kind, ty) = match input {
+                FnArg::Receiver(receiver) => {
+                    let span = receiver.self_token.span;
+                    (&mut receiver.attrs, ParamKind::Receiver(span), Type::Verbatim(Default::default()))
+                }
+                FnArg::Typed(typed) => {
+                    let kind = ParamKind::of(&typed.ty);
+                    (&mut typed.attrs, kind, (*typed.ty).clone())
+                }
+            };
+            let mut security = Vec::new();
+            attrs.retain(|attr| {
+                if attr::is(attr, "security") {
+                    security.extend(errors.ok(SecurityArgs::from_attr(attr)));
+                    false
+                } else {
+                    true
+                }
+            });
+            params.push(Parameter { ty, kind, security });
+        }
+
+        let function = Self {
+            item,
+            dependency,
+            requires,
+            params,
+        };
+        (function, errors.0)
+    }
+
+    /// The scopes of the function's own `#[requires_scopes]`.
+    pub(crate) fn scopes(&self) -> &[syn::LitStr] {
+        self.requires.first().map_or(&[], |requires| &requires.scopes)
+    }
+}
+
+impl ParamKind {
+    fn of(ty: &Type) -> Self {
+        let Some(segment) = last_segment(ty) else {
+            return Self::Extractor;
+        };
+        let mut types = generic_types(&segment.arguments);
+        if segment.ident == "Security" {
+            Self::Security {
+                dependency: types.next().cloned(),
+                edge: types.next().cloned(),
+            }
+        } else if segment.ident == "SecurityScopes" {
+            Self::SecurityScopes
+        } else if segment.ident == "State" {
+            types.next().cloned().map_or(Self::Extractor, Self::State)
+        } else {
+            Self::Extractor
+        }
+    }
+}
+
+impl Parameter {
+    /// The last path segment of the dependency named in `Security<D>`.
+    pub(crate) fn dependency_ident(&self) -> Option<&syn::Ident> {
+        match &self.kind {
+            ParamKind::Security {
+                dependency: Some(dependency),
+                ..
+            } => last_segment(dependency).map(|segment| &segment.ident),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn security_args(&self) -> Option<&SecurityArgs> {
+        self.security.first()
+    }
+}
+
+pub(crate) fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(TypePath { qself: None, path, .. }) => path.segments.last(),
+        Type::Group(group) => last_segment(&group.elem),
+        Type::Paren(paren) => last_segment(&paren.elem),
+        _ => None,
+    }
+}
+
+pub(crate) fn last_segment_mut(ty: &mut Type) -> Option<&mut syn::PathSegment> {
+    match ty {
+        Type::Path(TypePath { qself: None, path, .. }) => path.segments.last_mut(),
+        Type::Group(group) => last_segment_mut(&mut group.elem),
+        Type::Paren(paren) => last_segment_mut(&mut paren.elem),
+        _ => None,
+    }
+}
+
+fn generic_types(arguments: &PathArguments) -> impl Iterator<Item = &Type> {
+    let args = match arguments {
+        PathArguments::AngleBracketed(args) => Some(args.args.iter()),
+        _ => None,
+    };
+    args.into_iter().flatten().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+/// Errors collected while reading, combined into one.
+#[derive(Default)]
+pub(crate) struct Errors(pub(crate) Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn ok<T>(&mut self, result: syn::Result<T>) -> Option<T> {
+        result.map_err(|error| self.push(error)).ok()
+    }
+
+    pub(crate) fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+

@@ -1,0 +1,22 @@
+//! Procedural macros of [axum-scopes](https://docs.rs/axum-scopes). Depend on `axum-scopes`,
+//! which re-exports them and documents them.
+
+mod ast;
+mod attr;
+mod expand;
+mod fallback;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Declares the scopes a handler or dependency requires. Documented in `axum-scopes`.
+#[proc_macro_attribute]
+pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::entry(attr::Invocation::RequiresScopes, args.into(), item.into()).into()
+}
+
+/// Turns an async fn into a dependency. Documented in `axum-scopes`.
+#[proc_macro_attribute]
+pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::entry(attr::Invocation::Dependency, args.into(), item.into()).into()
+}

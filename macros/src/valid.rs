@@ -1,0 +1,147 @@
+//! Rules that span several parts of the function: reported all at once, never in `expand`.
+
+use syn::LitStr;
+
+
+use crate::ast::{Errors, Function, ParamKind};
+
+impl Function {
+    pub(crate) fn validate(&self) -> syn::Result<()> {
+        let mut errors = Errors::default();
+        let what = self.what();
+        let sig = &self.item.sig;
+
+        if sig.asyncness.is_none() {
+            errors.push(syn::Error::new(
+                sig.fn_token.span,
+                format!("{what} must be an `async fn`; add `async` before `fn`"),
+            ));
+        }
+        if self.dependency.is_some() && !sig.generics.params.is_empty() {
+            errors.push(syn::Error::new_spanned(
+                &sig.generics,
+                "a `#[dependency]` cannot be generic; give its parameters concrete types",
+            ));
+        }
+        for extra in self.requires.iter().skip(1) {
+            errors.push(syn::Error::new(
+                extra.span,
+                "`#[requires_scopes]` is given twice; list every scope in one attribute",
+            ));
+        }
+        for requires in &self.requires {
+            check_scopes(&requires.scopes, &mut errors);
+        }
+
+        let mut has_security = false;
+        for param in &self.params {
+            for extra in param.security.iter().skip(1) {
+                errors.push(syn::Error::new(
+                    extra.span,
+                    "`#[security]` is given twice on this parameter; merge them into one",
+                ));
+            }
+            match &param.kind {
+                ParamKind::Receiver(span) => errors.push(syn::Error::new(
+                    *span,
+                    format!("{what} cannot take `self`; make it a free function"),
+                )),
+                ParamKind::SecurityScopes if self.dependency.is_none() => {
+                    errors.push(syn::Error::new_spanned(
+                        &param.ty,
+                        "`SecurityScopes` is available only in a `#[dependency]`; a handler requires scopes with `#[requires_scopes(..)]`",
+                    ));
+                }
+                ParamKind::Security { dependency, edge } => {
+                    has_security = true;
+                    if dependency.is_none() {
+                        errors.push(syn::Error::new_spanned(
+                            &param.ty,
+                            "`Security` needs the dependency it resolves; write `Security<my_dependency>`",
+                        ));
+                    }
+                    if let Some(edge) = edge {
+                        errors.push(syn::Error::new_spanned(
+                            edge,
+                            "the second parameter of `Security` is filled in by the macros; remove it and use `#[security(scopes = [..])]`",
+                        ));
+                    }
+                    if let Some(ident) = param.dependency_ident()
+                        && self.dependency.is_some()
+                        && *ident == sig.ident
+                    {
+                        errors.push(syn::Error::new_spanned(
+                            ident,
+                            format!("dependency `{ident}` depends on itself; a dependency cannot be its own parameter"),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            if let Some(args) = param.security_args() {
+                if matches!(param.kind, ParamKind::Security { .. }) {
+                    check_scopes(&args.scopes, &mut errors);
+                } else {
+                    errors.push(syn::Error::new(
+                        args.span,
+                        "`#[security]` applies only to a `Security<..>` parameter",
+                    ));
+                }
+            }
+        }
+
+        let has_scopes = !self.scopes().is_empty()
+            || self
+                .params
+                .iter()
+                .filter_map(|param| param.security_args())
+                .any(|args| !args.scopes.is_empty());
+        if self.dependency.is_none() && has_scopes && !has_security {
+            let span = self.requires.first().map_or(sig.ident.span(), |r| r.span);
+            errors.push(syn::Error::new(
+                span,
+                "`#[requires_scopes]` has no `Security<..>` parameter to enforce it; add one, such as `user: Security<get_current_user>`",
+            ));
+        }
+        errors.finish()
+    }
+
+    fn what(&self) -> &'static str {
+        if self.dependency.is_some() {
+            "a `#[dependency]`"
+        } else {
+            "a handler with `#[requires_scopes]`"
+        }
+    }
+}
+
+/// RFC 6749 §3.3 scope tokens, each once per list.
+fn check_scopes(scopes: &[LitStr], errors: &mut Errors) {
+    for (i, lit) in scopes.iter().enumerate() {
+        let scope = lit.value();
+        if scope.is_empty() {
+            errors.push(syn::Error::new(
+                lit.span(),
+                "empty scope; a scope is at least one character, such as `\"items\"`",
+            ));
+        } else if let Some(bad) = scope.chars().find(|&c| !is_scope_char(c)) {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!(
+                    "invalid character {bad:?} in scope `{}`; a scope is printable ASCII other than space, `\"` and `\\` (RFC 6749 §3.3): write one scope per string",
+                    scope.escape_debug()
+                ),
+            ));
+        } else if scopes[..i].iter().any(|earlier| earlier.value() == scope) {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("duplicate scope `{scope}`; remove this one"),
+            ));
+        }
+    }
+}
+
+fn is_scope_char(c: char) -> bool {
+    matches!(c, '\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E')
+}
+

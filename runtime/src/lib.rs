@@ -1,0 +1,75 @@
+//! FastAPI's OAuth2 scopes for axum: declare the scopes a handler requires once, and have them
+//! enforced through a tree of dependencies.
+//!
+//! # Example
+//!
+//! ```
+//! use axum::{Json, Router, routing::get};
+//! use axum_scopes::{BearerToken, HttpError, Security, SecurityScopes, dependency, requires_scopes};
+//! use http::{StatusCode, header::WWW_AUTHENTICATE};
+//!
+//! axum_scopes::oauth2_password_bearer! {
+//!     /// The API's scheme.
+//!     pub Oauth2 { token_url: "token", scopes: { "me" => "Read yourself.", "items" => "Read items." } }
+//! }
+//!
+//! #[derive(Clone)]
+//! struct User {
+//!     name: String,
+//!     scopes: Vec<String>,
+//! }
+//!
+//! /// Checks the token and the scopes every caller above requires.
+//! #[dependency]
+//! async fn current_user(
+//!     security_scopes: SecurityScopes,
+//!     token: BearerToken<Oauth2>,
+//! ) -> Result<User, HttpError> {
+//!     let user = lookup(token.as_bytes()).ok_or_else(|| {
+//!         HttpError::new(StatusCode::UNAUTHORIZED, "Could not validate credentials")
+//!             .with_header(WWW_AUTHENTICATE, security_scopes.bearer_challenge())
+//!     })?;
+//!     if !security_scopes.is_satisfied_by(user.scopes.iter().map(String::as_str)) {
+//!         return Err(HttpError::new(StatusCode::UNAUTHORIZED, "Not enough permissions")
+//!             .with_header(WWW_AUTHENTICATE, security_scopes.bearer_challenge()));
+//!     }
+//!     Ok(user)
+//! }
+//!
+//! #[requires_scopes("items")]
+//! async fn read_items(user: Security<current_user>) -> Json<Vec<String>> {
+//!     Json(vec![format!("{}'s item", user.name)])
+//! }
+//!
+//! # fn lookup(token: &[u8]) -> Option<User> {
+//! #     (token == b"secret").then(|| User { name: "john".into(), scopes: vec!["items".into()] })
+//! # }
+//! let app: Router = Router::new().route("/items/", get(read_items));
+//! ```
+//!
+//! # Details
+//!
+#![doc = include_str!("../docs/guide.md")]
+
+mod dependency;
+mod error;
+mod extract;
+mod password;
+mod scheme;
+mod scope;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use axum_scopes_macros::{dependency, requires_scopes};
+
+pub use crate::dependency::{
+    Dependency, DependencyInfo, DependencyOutput, Param, Resolve, Security, SecurityEdge,
+    Unscoped, resolve,
+};
+pub use crate::error::HttpError;
+pub use crate::password::{DEFAULT_MAX_WAIT, PasswordError, PasswordVerifier};
+pub use crate::extract::{BearerToken, Credential, MissingBearerToken, bearer_token};
+pub use crate::scheme::{Scheme, SchemeInfo, ScopeInfo};
+pub use crate::scope::{InvalidScope, Scope, ScopeChain, SecurityScopes, is_valid as is_valid_scope};

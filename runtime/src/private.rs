@@ -1,0 +1,135 @@
+//! The items the macros' expansions name. Not public API: no stability guarantee.
+
+use std::marker::PhantomData;
+
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+
+pub use crate::dependency::{
+    Dependency, DependencyInfo, Param, Resolve, SecurityEdge, Unscoped, resolve,
+};
+pub use crate::extract::Credential;
+pub use crate::scope::{Scope, ScopeChain, SecurityScopes};
+pub use crate::{Security, SchemeInfo};
+pub use axum::extract::State;
+pub use axum::response::Response as HttpResponse;
+pub use http::request::Parts as RequestParts;
+
+/// A parameter of a dependency that is extracted from the request parts.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a parameter of a dependency",
+    label = "not a request-parts extractor",
+    note = "a dependency takes extractors that implement `FromRequestParts<{S}>` (headers, `State`, `Query`, `BearerToken`, ...), other dependencies as `Security<dep>`, and `SecurityScopes`",
+    note = "the request body (`Json`, `Form`, `String`, `Bytes`, ...) can be read only once, by the handler: take it there and pass the value on"
+)]
+pub trait DependencyParameter<S>: Sized {
+    /// Extracts the parameter.
+    fn extract(
+        parts: &mut Parts,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Response>> + Send;
+}
+
+impl<S, T> DependencyParameter<S> for T
+where
+    S: Send + Sync,
+    T: FromRequestParts<S>,
+{
+    async fn extract(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        T::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// What a dependency function returns: `Result<T, E>` with an error that is an answer.
+#[diagnostic::on_unimplemented(
+    message = "a dependency that returns `{Self}` must return `Result<T, E>` with `E: IntoResponse`",
+    note = "return `Result<T, HttpError>`, or any error type that implements `IntoResponse`"
+)]
+pub trait DependencyReturn {
+    /// The `T` of `Result<T, E>`.
+    type Output;
+
+    /// The value, or the error turned into a response.
+    ///
+    /// # Errors
+    ///
+    /// The function's error, as a response.
+    fn into_result(self) -> Result<Self::Output, Response>;
+}
+
+impl<T, E: IntoResponse> DependencyReturn for Result<T, E> {
+    type Output = T;
+
+    fn into_result(self) -> Result<T, Response> {
+        self.map_err(IntoResponse::into_response)
+    }
+}
+
+/// `Security<D, E>` seen from a dependency that takes it.
+pub trait NestedSecurity<S>: Sized {
+    /// The dependency.
+    type Dependency: Dependency;
+
+    /// Resolves the dependency under `chain`, followed by this edge's scopes.
+    fn resolve_nested(
+        parts: &mut Parts,
+        state: &S,
+        chain: &ScopeChain<'_>,
+        scopes: &'static [Scope],
+        use_cache: bool,
+    ) -> impl Future<Output = Result<Self, Response>> + Send;
+}
+
+impl<S, D, E> NestedSecurity<S> for Security<D, E>
+where
+    S: Send + Sync,
+    D: Resolve<S>,
+    E: SecurityEdge,
+{
+    type Dependency = D;
+
+    async fn resolve_nested(
+        parts: &mut Parts,
+        state: &S,
+        chain: &ScopeChain<'_>,
+        scopes: &'static [Scope],
+        use_cache: bool,
+    ) -> Result<Self, Response> {
+        let edge = chain.push(E::SCOPES);
+        let chain = edge.push(scopes);
+        resolve::<D, S>(parts, state, &chain, use_cache && E::USE_CACHE)
+            .await
+            .map(Self::new)
+    }
+}
+
+/// The static description of a `Security<D, E>` parameter type, without the state.
+pub trait SecurityParam {
+    /// The dependency.
+    type Dependency: Dependency;
+}
+
+impl<D: Dependency, E> SecurityParam for Security<D, E> {
+    type Dependency = D;
+}
+
+/// Tells, for a parameter type `T`, which [`Param`] describes it: a [`Credential`] or any other
+/// extractor. Inherent constants take precedence over trait constants, so `ParamKind::<T>::PARAM`
+/// picks the credential's when `T` is one.
+pub struct ParamKind<T: ?Sized>(PhantomData<T>);
+
+impl<T: Credential> ParamKind<T> {
+    /// A credential of `T`'s scheme.
+    pub const PARAM: Param = Param::Credential(&T::SCHEME);
+}
+
+/// The fallback of [`ParamKind`]: any other extractor.
+pub trait OtherParam {
+    /// An extractor that is neither a credential nor a dependency.
+    const PARAM: Param = Param::Extractor;
+}
+
+impl<T: ?Sized> OtherParam for ParamKind<T> {}

@@ -1,0 +1,1 @@
+//! Tests of axum-scopes live in `tests/`.
