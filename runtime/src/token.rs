@@ -1,0 +1,1229 @@
+//! Signing and verifying the JWT access tokens of `FastAPI`'s OAuth2-scopes
+//! tutorial (and tokens shaped like them), on top of `jsonwebtoken`.
+//!
+//! [`JwtKeys`] holds the key material and a fully specified
+//! [`Validation`]; [`JwtKeys::verify`] turns bearer-token bytes into the
+//! caller's claims type or a [`TokenError`]; [`JwtKeys::issue`] and
+//! [`JwtKeys::issue_with_expiry`] mint tokens that `PyJWT` (and so a `FastAPI`
+//! application) accepts, and vice versa. [`GrantedScopes`] reads the scopes a
+//! token grants, from the tutorial's `scopes` array or RFC 9068's `scope`
+//! string.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Once;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Validation};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Default for [`JwtKeys::max_token_len`]: 8 KiB.
+///
+/// Real access tokens are a few hundred bytes; the bound keeps a hostile
+/// `Authorization` header from costing base64 and JSON work proportional to
+/// whatever the HTTP server lets through.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// Upper bound applied to [`JwtKeys::leeway`].
+///
+/// `jsonwebtoken` computes `now - leeway` and `now + leeway` in unchecked
+/// `u64` arithmetic, so an absurd leeway would panic (debug) or wrap
+/// (release). A day is far beyond any real clock skew.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
+const MIN_HS256_SECRET_LEN: usize = 32;
+
+/// Why a token was rejected by [`JwtKeys::verify`] or could not be produced by
+/// [`JwtKeys::issue`].
+///
+/// The `Display` text names what happened and never includes any part of the
+/// token. Where `jsonwebtoken` reported the failure, its error is kept as the
+/// [`source`](std::error::Error::source); note that for
+/// [`TokenError::InvalidClaims`] that source is a `serde_json` message which
+/// can quote a claim value (and `Debug` shows it too), so log the source
+/// chain or `Debug` only where claim values may be logged.
+///
+/// This type deliberately does not implement `IntoResponse`: the caller picks
+/// the answer (`FastAPI`'s tutorial answers every variant with
+/// `401 Could not validate credentials` and `WWW-Authenticate: Bearer`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The token is longer than [`JwtKeys::max_token_len`]; it was not
+    /// decoded at all.
+    #[error("token exceeds the maximum accepted length")]
+    TooLarge,
+    /// The token is not a compact JWS: not three `.`-separated segments, a
+    /// segment that is not unpadded base64url, a header that is not a JSON
+    /// object, or a header `alg` that `jsonwebtoken` does not implement (this
+    /// includes `"none"`).
+    #[error("token is malformed")]
+    Malformed(#[source] JwtError),
+    /// The header names a known algorithm that is not in
+    /// [`JwtKeys::algorithms`]. The allow-list is never derived from the
+    /// token.
+    #[error("token algorithm is not allowed")]
+    DisallowedAlgorithm(#[source] JwtError),
+    /// The signature does not match the header and payload under the
+    /// configured key.
+    #[error("token signature is invalid")]
+    InvalidSignature(#[source] JwtError),
+    /// The signature is valid but the header carries `crit`
+    /// (RFC 7515 §4.1.11). No header extension is understood here, so per the
+    /// RFC the token must be rejected; `jsonwebtoken` alone would accept it.
+    #[error("token header lists critical extensions")]
+    CriticalHeader,
+    /// `exp` is in the past by more than [`JwtKeys::leeway`].
+    #[error("token has expired")]
+    Expired(#[source] JwtError),
+    /// `nbf` is in the future by more than [`JwtKeys::leeway`].
+    #[error("token is not valid yet")]
+    NotYetValid(#[source] JwtError),
+    /// A registered claim that must be present is absent, or present with
+    /// a type `jsonwebtoken` cannot read (`"exp": "tomorrow"`; it does not
+    /// tell the two apart): `exp` always, `iss` once [`JwtKeys::issuer`] is
+    /// set, `aud` once [`JwtKeys::audience`] is set.
+    #[error("token lacks the required `{claim}` claim")]
+    MissingClaim {
+        /// The registered claim name (`exp`, `iss`, `aud`, `nbf` or `sub`).
+        claim: &'static str,
+        /// The error reported by `jsonwebtoken`.
+        #[source]
+        source: JwtError,
+    },
+    /// `iss` is not one of the issuers given to [`JwtKeys::issuer`].
+    #[error("token issuer is not accepted")]
+    InvalidIssuer(#[source] JwtError),
+    /// `aud` names none of the audiences given to [`JwtKeys::audience`].
+    #[error("token audience is not accepted")]
+    InvalidAudience(#[source] JwtError),
+    /// The signature is valid but the claims are not what is expected: the
+    /// payload is not a JSON object, `nbf` is present but not a non-negative
+    /// number, or the payload does not deserialize into the requested claims
+    /// type (for instance a `scopes` claim that is not a list of strings,
+    /// which `FastAPI`'s tutorial also rejects through pydantic).
+    #[error("token claims are invalid")]
+    InvalidClaims(#[source] JwtError),
+    /// The configured key cannot be used with the token's algorithm (for
+    /// instance a malformed RSA public key). This is a configuration problem,
+    /// not a property of the token.
+    #[error("verification key is unusable")]
+    InvalidKey(#[source] JwtError),
+    /// [`JwtKeys::issue`] was called on keys built by
+    /// [`JwtKeys::verify_only`].
+    #[error("no signing key is configured")]
+    NoSigningKey,
+    /// Issuing failed: the claims did not serialize to a JSON object, the
+    /// expiry is not representable, or the signer failed.
+    #[error("token could not be signed")]
+    Signing(#[source] JwtError),
+}
+
+impl TokenError {
+    /// Maps a `jsonwebtoken` decoding failure to the variant naming what
+    /// happened. Only runs on the rejection path.
+    #[cold]
+    fn from_decode(token: &[u8], err: JwtError) -> Self {
+        match err.kind() {
+            ErrorKind::ExpiredSignature => Self::Expired(err),
+            ErrorKind::ImmatureSignature => Self::NotYetValid(err),
+            ErrorKind::InvalidSignature => Self::InvalidSignature(err),
+            ErrorKind::InvalidIssuer => Self::InvalidIssuer(err),
+            ErrorKind::InvalidAudience => Self::InvalidAudience(err),
+            ErrorKind::InvalidAlgorithm
+            | ErrorKind::MissingAlgorithm
+            | ErrorKind::UnsupportedAlgorithm => Self::DisallowedAlgorithm(err),
+            ErrorKind::MissingRequiredClaim(claim) => Self::MissingClaim {
+                claim: registered_claim_name(claim),
+                source: err,
+            },
+            ErrorKind::InvalidClaimFormat(_) | ErrorKind::InvalidSubject => {
+                Self::InvalidClaims(err)
+            }
+            ErrorKind::InvalidEcdsaKey
+            | ErrorKind::InvalidEddsaKey
+            | ErrorKind::InvalidRsaKey(_)
+            | ErrorKind::InvalidKeyFormat => Self::InvalidKey(err),
+            // `decode` parses the header, checks the signature, then parses
+            // the payload: a JSON error with a parseable header therefore
+            // comes from a payload that carried a valid signature.
+            ErrorKind::Json(_) if jsonwebtoken::decode_header(token).is_ok() => {
+                Self::InvalidClaims(err)
+            }
+            _ => Self::Malformed(err),
+        }
+    }
+}
+
+/// `jsonwebtoken` only ever requires these five names; mapping them to
+/// `'static` keeps [`TokenError::MissingClaim`] allocation-free to inspect.
+fn registered_claim_name(claim: &str) -> &'static str {
+    match claim {
+        "exp" => "exp",
+        "nbf" => "nbf",
+        "iss" => "iss",
+        "aud" => "aud",
+        "sub" => "sub",
+        _ => "unknown",
+    }
+}
+
+/// Key material plus verification policy for JWT access tokens.
+///
+/// Build it once at startup and share it (it is `Clone`; wrap it in an `Arc`
+/// to avoid copying keys). [`JwtKeys::hs256`] covers `FastAPI`'s tutorial:
+///
+/// ```ignore
+/// let keys = JwtKeys::hs256(b"09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7");
+/// let token = keys.issue_with_expiry(&serde_json::json!({"sub": "johndoe", "scopes": ["me"]}),
+///                                    Duration::from_secs(30 * 60))?;
+/// let claims: Claims = keys.verify(&token)?;
+/// ```
+///
+/// # Defaults
+///
+/// Every field of `jsonwebtoken`'s [`Validation`] is set here rather than
+/// inherited, since several of its defaults differ from `PyJWT`'s:
+///
+/// | setting | default | change with |
+/// | --- | --- | --- |
+/// | accepted algorithms | the signing algorithm only | [`JwtKeys::algorithms`] |
+/// | leeway on `exp`/`nbf` | 0 s (`PyJWT`'s default; `jsonwebtoken`'s is 60 s) | [`JwtKeys::leeway`] |
+/// | `exp` | required and checked | — |
+/// | `nbf` | checked when present (`jsonwebtoken` ignores it by default) | — |
+/// | `aud` | not checked | [`JwtKeys::audience`] (then required) |
+/// | `iss` | not checked | [`JwtKeys::issuer`] (then required) |
+/// | `sub` | not checked | — |
+/// | early-expiry margin | 0 s | — |
+/// | `crit` header | rejected | — |
+/// | token length | at most [`DEFAULT_MAX_TOKEN_LEN`] bytes | [`JwtKeys::max_token_len`] |
+///
+/// # Crypto backend
+///
+/// `jsonwebtoken` 11 picks its crypto backend from its cargo features, and
+/// when feature unification turns on both `rust_crypto` and `aws_lc_rs`
+/// without a process-wide provider installed, it panics at the first
+/// signature operation. Every constructor therefore installs the pure-Rust
+/// `rust_crypto` provider explicitly (no C toolchain needed to build it). If
+/// the application installed a provider first, that choice is kept.
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: Option<EncodingKey>,
+    decoding: DecodingKey,
+    signing_algorithm: Algorithm,
+    /// base64url of the exact header `PyJWT` writes, computed once.
+    signing_header: String,
+    validation: Validation,
+    max_token_len: usize,
+}
+
+impl fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Key bytes are never printed, only whether a signing key exists.
+        f.debug_struct("JwtKeys")
+            .field("signing_algorithm", &self.signing_algorithm)
+            .field("can_sign", &self.encoding.is_some())
+            .field("algorithms", &self.validation.algorithms)
+            .field("leeway_secs", &self.validation.leeway)
+            .field("audience", &self.validation.aud)
+            .field("issuer", &self.validation.iss)
+            .field("max_token_len", &self.max_token_len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JwtKeys {
+    /// Keys for HMAC-SHA256 with a shared `secret`, as in `FastAPI`'s tutorial
+    /// (`SECRET_KEY` is used as its UTF-8 bytes, not hex-decoded).
+    ///
+    /// Signs with HS256 and accepts only HS256; see the type-level table for
+    /// the other defaults. A secret shorter than 32 bytes is accepted (`PyJWT`
+    /// accepts it too) but logs a `tracing` warning, since RFC 7518 §3.2
+    /// requires at least the hash size.
+    #[must_use]
+    pub fn hs256(secret: &[u8]) -> Self {
+        if secret.len() < MIN_HS256_SECRET_LEN {
+            tracing::warn!(
+                len = secret.len(),
+                "HS256 secret is shorter than 32 bytes (RFC 7518 §3.2); use a longer random secret"
+            );
+        }
+        Self::from_keys(
+            Algorithm::HS256,
+            EncodingKey::from_secret(secret),
+            DecodingKey::from_secret(secret),
+        )
+    }
+
+    /// Keys for any algorithm `jsonwebtoken` supports, e.g. RS256 with
+    /// [`EncodingKey::from_rsa_pem`] and [`DecodingKey::from_rsa_pem`].
+    ///
+    /// Signs with `algorithm` and accepts only `algorithm` until
+    /// [`JwtKeys::algorithms`] says otherwise.
+    ///
+    /// # Panics
+    ///
+    /// If either key belongs to another algorithm family than `algorithm`:
+    /// that is a configuration bug which would otherwise surface as every
+    /// token being rejected.
+    #[must_use]
+    pub fn from_keys(algorithm: Algorithm, encoding: EncodingKey, decoding: DecodingKey) -> Self {
+        assert_eq!(
+            encoding.family(),
+            algorithm.family(),
+            "signing key does not match {algorithm:?}"
+        );
+        Self::build(algorithm, Some(encoding), decoding)
+    }
+
+    /// Keys that only verify, for tokens minted elsewhere (an identity
+    /// provider's RS256 public key, say). [`JwtKeys::issue`] then fails with
+    /// [`TokenError::NoSigningKey`].
+    ///
+    /// Accepts only `algorithm` until [`JwtKeys::algorithms`] says otherwise.
+    ///
+    /// # Panics
+    ///
+    /// If `decoding` belongs to another algorithm family than `algorithm`.
+    #[must_use]
+    pub fn verify_only(algorithm: Algorithm, decoding: DecodingKey) -> Self {
+        Self::build(algorithm, None, decoding)
+    }
+
+    fn build(algorithm: Algorithm, encoding: Option<EncodingKey>, decoding: DecodingKey) -> Self {
+        assert_eq!(
+            decoding.family(),
+            algorithm.family(),
+            "verification key does not match {algorithm:?}"
+        );
+        install_crypto_provider();
+        Self {
+            encoding,
+            decoding,
+            signing_algorithm: algorithm,
+            signing_header: pyjwt_header(algorithm),
+            validation: Validation {
+                required_spec_claims: HashSet::from(["exp".to_owned()]),
+                leeway: 0,
+                reject_tokens_expiring_in_less_than: 0,
+                validate_exp: true,
+                validate_nbf: true,
+                validate_aud: false,
+                aud: None,
+                iss: None,
+                sub: None,
+                algorithms: vec![algorithm],
+            },
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+        }
+    }
+
+    /// Replaces the list of algorithms a token's header may name.
+    ///
+    /// Default: only the signing algorithm. The list is the only thing
+    /// consulted; the token's own `alg` never widens it. The signing
+    /// algorithm is not changed, so leaving it out means this instance
+    /// rejects its own tokens (useful only while rotating).
+    ///
+    /// # Panics
+    ///
+    /// If `algorithms` is empty or names an algorithm of another family than
+    /// the verification key (`jsonwebtoken` would reject every token).
+    #[must_use]
+    pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+        assert!(
+            !algorithms.is_empty(),
+            "at least one algorithm must be accepted"
+        );
+        let family: AlgorithmFamily = self.decoding.family();
+        for alg in algorithms {
+            assert_eq!(
+                alg.family(),
+                family,
+                "{alg:?} does not match the verification key"
+            );
+        }
+        self.validation.algorithms = algorithms.to_vec();
+        self
+    }
+
+    /// Tolerance for clock skew on `exp` and `nbf`, in whole seconds
+    /// (fractions are dropped, values above [`MAX_LEEWAY`] are clamped).
+    ///
+    /// Default: zero, like `PyJWT`: a token is expired from the second after
+    /// its `exp`.
+    #[must_use]
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.validation.leeway = leeway.min(MAX_LEEWAY).as_secs();
+        self
+    }
+
+    /// Requires an `aud` claim naming at least one of `audiences`.
+    ///
+    /// Default: `aud` is neither required nor checked, so a token carrying
+    /// any `aud` is accepted. An empty list rejects every token.
+    #[must_use]
+    pub fn audience<T: ToString>(mut self, audiences: &[T]) -> Self {
+        self.validation.set_audience(audiences);
+        self.validation.validate_aud = true;
+        self.validation
+            .required_spec_claims
+            .insert("aud".to_owned());
+        self
+    }
+
+    /// Requires an `iss` claim equal to one of `issuers`.
+    ///
+    /// Default: `iss` is neither required nor checked. An empty list rejects
+    /// every token.
+    #[must_use]
+    pub fn issuer<T: ToString>(mut self, issuers: &[T]) -> Self {
+        self.validation.set_issuer(issuers);
+        self.validation
+            .required_spec_claims
+            .insert("iss".to_owned());
+        self
+    }
+
+    /// Longest token, in bytes, that [`JwtKeys::verify`] will decode.
+    ///
+    /// Default: [`DEFAULT_MAX_TOKEN_LEN`] (8 KiB).
+    #[must_use]
+    pub fn max_token_len(mut self, max: usize) -> Self {
+        self.max_token_len = max;
+        self
+    }
+
+    /// The algorithm [`JwtKeys::issue`] signs with.
+    #[must_use]
+    pub fn signing_algorithm(&self) -> Algorithm {
+        self.signing_algorithm
+    }
+
+    /// The algorithms [`JwtKeys::verify`] accepts.
+    #[must_use]
+    pub fn accepted_algorithms(&self) -> &[Algorithm] {
+        &self.validation.algorithms
+    }
+
+    /// Checks `token` (the bytes after `Bearer `, possibly not even ASCII)
+    /// and deserializes its claims into `C`.
+    ///
+    /// Order of checks: length, then `jsonwebtoken`'s header parse,
+    /// algorithm allow-list, signature, claims deserialization and
+    /// `exp`/`nbf`/`iss`/`aud` validation, then the `crit` header. Never
+    /// panics on any input.
+    ///
+    /// # Errors
+    ///
+    /// The [`TokenError`] variant names the first check that failed; see its
+    /// variants. Signing-only variants ([`TokenError::NoSigningKey`],
+    /// [`TokenError::Signing`]) are never returned here.
+    pub fn verify<C: DeserializeOwned>(&self, token: impl AsRef<[u8]>) -> Result<C, TokenError> {
+        let token = token.as_ref();
+        let result = self.verify_bytes(token);
+        if let Err(err) = &result {
+            tracing::debug!(error = %err, "bearer token rejected");
+        }
+        result
+    }
+
+    fn verify_bytes<C: DeserializeOwned>(&self, token: &[u8]) -> Result<C, TokenError> {
+        if token.len() > self.max_token_len {
+            return Err(TokenError::TooLarge);
+        }
+        let data = jsonwebtoken::decode::<C>(token, &self.decoding, &self.validation)
+            .map_err(|err| TokenError::from_decode(token, err))?;
+        if data.header.crit.is_some() {
+            return Err(TokenError::CriticalHeader);
+        }
+        Ok(data.claims)
+    }
+
+    /// Signs `claims` as they serialize, with the header
+    /// `{"alg":"HS256","typ":"JWT"}` (for HS256) byte for byte as `PyJWT`
+    /// writes it.
+    ///
+    /// Nothing is added: without an `exp` the token will not pass
+    /// [`JwtKeys::verify`]. [`JwtKeys::issue_with_expiry`] adds one.
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::NoSigningKey`] for [`JwtKeys::verify_only`] keys;
+    /// [`TokenError::Signing`] if `claims` does not serialize to a JSON
+    /// object (RFC 7519 §7.2) or the signer fails.
+    pub fn issue<C: Serialize + ?Sized>(&self, claims: &C) -> Result<String, TokenError> {
+        let payload = serde_json::to_vec(claims).map_err(signing_json_error)?;
+        self.sign_payload(&payload)
+    }
+
+    /// Like [`JwtKeys::issue`], with `exp` set to now + `expires_in` as whole
+    /// seconds since the epoch (fractions dropped, as `PyJWT` does for a
+    /// `datetime`). An `exp` already in `claims` is replaced, like the
+    /// tutorial's `to_encode.update({"exp": expire})`.
+    ///
+    /// The claims pass through a `serde_json::Value`, so the payload's keys
+    /// come out sorted.
+    ///
+    /// # Errors
+    ///
+    /// As [`JwtKeys::issue`], plus [`TokenError::Signing`] when now +
+    /// `expires_in` is not representable.
+    pub fn issue_with_expiry<C: Serialize + ?Sized>(
+        &self,
+        claims: &C,
+        expires_in: Duration,
+    ) -> Result<String, TokenError> {
+        let exp = SystemTime::now()
+            .checked_add(expires_in)
+            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+            .ok_or_else(|| {
+                TokenError::Signing(ErrorKind::InvalidClaimFormat("exp".to_owned()).into())
+            })?
+            .as_secs();
+        let mut value = serde_json::to_value(claims).map_err(signing_json_error)?;
+        let Some(object) = value.as_object_mut() else {
+            return Err(not_an_object());
+        };
+        object.insert("exp".to_owned(), exp.into());
+        let payload = serde_json::to_vec(&value).map_err(signing_json_error)?;
+        self.sign_payload(&payload)
+    }
+
+    fn sign_payload(&self, payload: &[u8]) -> Result<String, TokenError> {
+        let Some(key) = &self.encoding else {
+            return Err(TokenError::NoSigningKey);
+        };
+        // serde_json writes no leading whitespace, so this is exactly
+        // "serialized to an object".
+        if payload.first() != Some(&b'{') {
+            return Err(not_an_object());
+        }
+        let mut token =
+            String::with_capacity(self.signing_header.len() + payload.len().div_ceil(3) * 4 + 100);
+        token.push_str(&self.signing_header);
+        token.push('.');
+        b64url_encode_into(payload, &mut token);
+        let signature = jsonwebtoken::crypto::sign(token.as_bytes(), key, self.signing_algorithm)
+            .map_err(TokenError::Signing)?;
+        token.push('.');
+        token.push_str(&signature);
+        Ok(token)
+    }
+}
+
+fn signing_json_error(err: serde_json::Error) -> TokenError {
+    TokenError::Signing(err.into())
+}
+
+fn not_an_object() -> TokenError {
+    let err = <serde_json::Error as serde::ser::Error>::custom(
+        "JWT claims must serialize to a JSON object",
+    );
+    signing_json_error(err)
+}
+
+/// Installs `jsonwebtoken`'s pure-Rust provider as the process default.
+///
+/// An `Err` means a provider is already installed (the application's
+/// deliberate choice), which is kept. The `Once` makes later constructions
+/// free.
+fn install_crypto_provider() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let _ =
+            CryptoProvider::install_default(&jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER);
+    });
+}
+
+/// base64url of `{"alg":"<alg>","typ":"JWT"}`. `jsonwebtoken::Header`
+/// serializes `typ` first; `PyJWT` writes `alg` first, and byte-identical
+/// headers make tokens from both sides directly comparable.
+fn pyjwt_header(algorithm: Algorithm) -> String {
+    // Algorithm serializes as its bare name ("HS256"), which needs no escaping.
+    let alg = serde_json::to_string(&algorithm).unwrap_or_else(|_| String::from("\"HS256\""));
+    let json = format!(r#"{{"alg":{alg},"typ":"JWT"}}"#);
+    let mut out = String::with_capacity(json.len().div_ceil(3) * 4);
+    b64url_encode_into(json.as_bytes(), &mut out);
+    out
+}
+
+/// Unpadded base64url (RFC 7515 §2), written here because `jsonwebtoken`
+/// keeps its encoder private and this crate does not depend on `base64`.
+fn b64url_encode_into(input: &[u8], out: &mut String) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for chunk in input.chunks(3) {
+        let b0 = chunk[0];
+        let b1 = chunk.get(1).copied().unwrap_or(0);
+        let b2 = chunk.get(2).copied().unwrap_or(0);
+        let n = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
+        // 1 input byte -> 2 chars, 2 -> 3, 3 -> 4.
+        for i in 0..=chunk.len() {
+            let index = (n >> (18 - 6 * i)) & 0x3f;
+            out.push(char::from(ALPHABET[index as usize]));
+        }
+    }
+}
+
+/// The scopes a token grants.
+///
+/// Reads both the tutorial's `scopes` claim (a JSON array of strings) and the
+/// RFC 9068 / RFC 8693 `scope` claim (one space-delimited string), and holds
+/// their union: `scopes` entries first, then `scope` entries, duplicates
+/// dropped. Flatten it into your claims type:
+///
+/// ```ignore
+/// #[derive(Deserialize)]
+/// struct Claims {
+///     sub: Option<String>,
+///     #[serde(flatten)]
+///     scopes: GrantedScopes,
+/// }
+/// ```
+///
+/// Either claim may be absent (no scopes). A `scopes` that is not an array
+/// of strings, or a `scope` that is not a string, fails deserialization, so
+/// [`JwtKeys::verify`] returns [`TokenError::InvalidClaims`], matching the
+/// tutorial where pydantic rejects such a token. A `scope` of `null` counts
+/// as absent.
+///
+/// It serializes as a `scopes` array, so claims built with it issue
+/// tutorial-shaped tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GrantedScopes {
+    scopes: Vec<String>,
+}
+
+impl GrantedScopes {
+    /// Whether `scope` was granted (exact, case-sensitive match, as in
+    /// `FastAPI`'s `if scope not in token_data.scopes`).
+    #[must_use]
+    pub fn contains(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|granted| granted == scope)
+    }
+
+    /// The granted scopes in claim order (`scopes` first, then `scope`).
+    #[must_use]
+    pub fn iter(&self) -> GrantedScopesIter<'_> {
+        GrantedScopesIter {
+            inner: self.scopes.iter(),
+        }
+    }
+
+    /// The granted scopes as a slice, in the same order as
+    /// [`GrantedScopes::iter`].
+    #[must_use]
+    pub fn as_slice(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// Number of distinct granted scopes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// Whether no scope was granted.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+
+    fn push_unique(&mut self, scope: String) {
+        if !self.contains(&scope) {
+            self.scopes.push(scope);
+        }
+    }
+}
+
+impl<S: Into<String>> FromIterator<S> for GrantedScopes {
+    /// Collects scopes, dropping duplicates and keeping first occurrences.
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut granted = Self::default();
+        for scope in iter {
+            granted.push_unique(scope.into());
+        }
+        granted
+    }
+}
+
+impl<'a> IntoIterator for &'a GrantedScopes {
+    type Item = &'a str;
+    type IntoIter = GrantedScopesIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Iterator over [`GrantedScopes`], from [`GrantedScopes::iter`].
+#[derive(Debug, Clone)]
+pub struct GrantedScopesIter<'a> {
+    inner: std::slice::Iter<'a, String>,
+}
+
+impl<'a> Iterator for GrantedScopesIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(String::as_str)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl ExactSizeIterator for GrantedScopesIter<'_> {}
+
+/// The two claims as they appear on the wire.
+#[derive(Deserialize)]
+struct ScopeClaims {
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for GrantedScopes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = ScopeClaims::deserialize(deserializer)?;
+        let mut granted: Self = raw.scopes.into_iter().collect();
+        if let Some(scope) = raw.scope {
+            // RFC 6749 §3.3: scope tokens are separated by single spaces; runs
+            // of spaces are tolerated rather than yielding empty scopes.
+            for token in scope.split(' ').filter(|token| !token.is_empty()) {
+                granted.push_unique(token.to_owned());
+            }
+        }
+        Ok(granted)
+    }
+}
+
+impl Serialize for GrantedScopes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            scopes: &'a [String],
+        }
+        Wire {
+            scopes: &self.scopes,
+        }
+        .serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// `FastAPI` tutorial's `SECRET_KEY`.
+    const SECRET: &[u8] = b"09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7";
+
+    /// `PyJWT` 2.15.1:
+    /// `jwt.encode({"sub": "johndoe", "scopes": ["me", "items"], "exp": datetime(2100, 1, 1, tzinfo=utc)}, SECRET_KEY, algorithm="HS256")`.
+    /// Header: `{"alg":"HS256","typ":"JWT"}`; payload:
+    /// `{"sub":"johndoe","scopes":["me","items"],"exp":4102444800}`.
+    const PYJWT_TUTORIAL_TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJqb2huZG9lIiwic2NvcGVzIjpbIm1lIiwiaXRlbXMiXSwiZXhwIjo0MTAyNDQ0ODAwfQ.ocUNIJR9nd2fkH8Dev8yhaAYH8uMh1XhPhfYN6QxJCI";
+
+    /// `PyJWT` 2.15.1, same secret:
+    /// `{"sub": "alice", "scope": "me items", "exp": datetime(2100, 1, 1, tzinfo=utc)}`.
+    const PYJWT_SCOPE_STRING_TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSIsInNjb3BlIjoibWUgaXRlbXMiLCJleHAiOjQxMDI0NDQ4MDB9.vk4Yf_mWMJDAiSgH1aEmvQ4QpeG08O8r-tgve2-d0rQ";
+
+    const PYJWT_HS256_HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    struct Claims {
+        sub: Option<String>,
+        #[serde(flatten)]
+        scopes: GrantedScopes,
+    }
+
+    /// Field order matches the tutorial's dict so the payload bytes match.
+    #[derive(Serialize)]
+    struct TutorialClaims<'a> {
+        sub: &'a str,
+        scopes: &'a [&'a str],
+        exp: u64,
+    }
+
+    fn keys() -> JwtKeys {
+        JwtKeys::hs256(SECRET)
+    }
+
+    fn now() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    /// Signs arbitrary header and payload JSON, for tokens `issue` refuses to
+    /// make.
+    fn forge(header: &str, payload: &str, secret: &[u8], alg: Algorithm) -> String {
+        let mut message = String::new();
+        b64url_encode_into(header.as_bytes(), &mut message);
+        message.push('.');
+        b64url_encode_into(payload.as_bytes(), &mut message);
+        let sig =
+            jsonwebtoken::crypto::sign(message.as_bytes(), &EncodingKey::from_secret(secret), alg)
+                .unwrap();
+        format!("{message}.{sig}")
+    }
+
+    fn forge_hs256(payload: &str) -> String {
+        forge(
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            payload,
+            SECRET,
+            Algorithm::HS256,
+        )
+    }
+
+    fn far_future() -> u64 {
+        now() + 3600
+    }
+
+    #[test]
+    fn round_trip() {
+        let keys = keys();
+        let claims = json!({"sub": "johndoe", "scopes": ["me", "items"], "exp": far_future()});
+        let token = keys.issue(&claims).unwrap();
+        let back: Claims = keys.verify(&token).unwrap();
+        assert_eq!(back.sub.as_deref(), Some("johndoe"));
+        assert_eq!(back.scopes.iter().collect::<Vec<_>>(), ["me", "items"]);
+    }
+
+    #[test]
+    fn round_trip_with_expiry() {
+        let keys = keys();
+        let before = now();
+        let token = keys
+            .issue_with_expiry(
+                &json!({"sub": "johndoe", "exp": 1}),
+                Duration::from_secs(1800),
+            )
+            .unwrap();
+        let back: serde_json::Value = keys.verify(&token).unwrap();
+        let exp = back["exp"].as_u64().unwrap();
+        assert!((before + 1800..=now() + 1800).contains(&exp), "exp {exp}");
+    }
+
+    #[test]
+    fn issue_with_expiry_overflow_is_an_error() {
+        let err = keys()
+            .issue_with_expiry(&json!({}), Duration::MAX)
+            .unwrap_err();
+        assert!(matches!(err, TokenError::Signing(_)), "{err:?}");
+    }
+
+    #[test]
+    fn header_is_byte_identical_to_pyjwt() {
+        let token = keys().issue(&json!({"exp": far_future()})).unwrap();
+        assert_eq!(token.split('.').next(), Some(PYJWT_HS256_HEADER));
+    }
+
+    #[test]
+    fn issued_token_is_byte_identical_to_pyjwt() {
+        let claims = TutorialClaims {
+            sub: "johndoe",
+            scopes: &["me", "items"],
+            exp: 4_102_444_800,
+        };
+        assert_eq!(keys().issue(&claims).unwrap(), PYJWT_TUTORIAL_TOKEN);
+    }
+
+    #[test]
+    fn pyjwt_tutorial_token_verifies() {
+        let claims: Claims = keys().verify(PYJWT_TUTORIAL_TOKEN).unwrap();
+        assert_eq!(claims.sub.as_deref(), Some("johndoe"));
+        assert!(claims.scopes.contains("me"));
+        assert!(claims.scopes.contains("items"));
+        assert!(!claims.scopes.contains("admin"));
+        assert_eq!(claims.scopes.len(), 2);
+    }
+
+    #[test]
+    fn pyjwt_scope_string_token_verifies() {
+        let claims: Claims = keys().verify(PYJWT_SCOPE_STRING_TOKEN).unwrap();
+        assert_eq!(claims.sub.as_deref(), Some("alice"));
+        assert_eq!(claims.scopes.iter().collect::<Vec<_>>(), ["me", "items"]);
+    }
+
+    #[test]
+    fn scopes_and_scope_are_united_in_order() {
+        let got: GrantedScopes = serde_json::from_value(
+            json!({"scopes": ["me", "items"], "scope": "items  admin me read"}),
+        )
+        .unwrap();
+        assert_eq!(
+            got.iter().collect::<Vec<_>>(),
+            ["me", "items", "admin", "read"]
+        );
+        let none: GrantedScopes = serde_json::from_value(json!({"sub": "x"})).unwrap();
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn granted_scopes_serialize_as_tutorial_list() {
+        let claims = Claims {
+            sub: Some("johndoe".into()),
+            scopes: ["me", "items", "me"].into_iter().collect(),
+        };
+        assert_eq!(
+            serde_json::to_value(&claims).unwrap(),
+            json!({"sub": "johndoe", "scopes": ["me", "items"]})
+        );
+    }
+
+    #[test]
+    fn scopes_not_a_list_of_strings_is_invalid_claims() {
+        let keys = keys();
+        let exp = far_future();
+        for scopes in [
+            json!("me items"),
+            json!([1, 2]),
+            json!(null),
+            json!({"me": true}),
+        ] {
+            let token = keys
+                .issue(&json!({"sub": "johndoe", "scopes": scopes, "exp": exp}))
+                .unwrap();
+            let err = keys.verify::<Claims>(&token).unwrap_err();
+            assert!(
+                matches!(err, TokenError::InvalidClaims(_)),
+                "{scopes}: {err:?}"
+            );
+        }
+        let token = keys.issue(&json!({"scope": ["me"], "exp": exp})).unwrap();
+        let err = keys.verify::<Claims>(&token).unwrap_err();
+        assert!(matches!(err, TokenError::InvalidClaims(_)), "{err:?}");
+    }
+
+    #[test]
+    fn expired_token_rejected_with_zero_leeway() {
+        let keys = keys();
+        let token = keys
+            .issue(&json!({"sub": "johndoe", "exp": now() - 1}))
+            .unwrap();
+        let err = keys.verify::<Claims>(&token).unwrap_err();
+        assert!(matches!(err, TokenError::Expired(_)), "{err:?}");
+    }
+
+    #[test]
+    fn leeway_is_respected() {
+        let token = keys().issue(&json!({"exp": now() - 30})).unwrap();
+        let lenient = keys().leeway(Duration::from_secs(120));
+        assert!(lenient.verify::<serde_json::Value>(&token).is_ok());
+        let strict = keys().leeway(Duration::from_secs(5));
+        assert!(matches!(
+            strict.verify::<serde_json::Value>(&token),
+            Err(TokenError::Expired(_))
+        ));
+    }
+
+    #[test]
+    fn leeway_is_clamped_so_arithmetic_cannot_overflow() {
+        let keys = keys().leeway(Duration::MAX);
+        let token = keys.issue(&json!({"exp": 1, "nbf": u64::MAX})).unwrap();
+        assert!(keys.verify::<serde_json::Value>(&token).is_err());
+    }
+
+    #[test]
+    fn nbf_in_future_rejected() {
+        let keys = keys();
+        let token = keys
+            .issue(&json!({"exp": far_future(), "nbf": now() + 600}))
+            .unwrap();
+        let err = keys.verify::<serde_json::Value>(&token).unwrap_err();
+        assert!(matches!(err, TokenError::NotYetValid(_)), "{err:?}");
+    }
+
+    #[test]
+    fn wrong_signature_rejected() {
+        let other = JwtKeys::hs256(b"another secret that is long enough to be fine!!");
+        let token = other.issue(&json!({"exp": far_future()})).unwrap();
+        let err = keys().verify::<serde_json::Value>(&token).unwrap_err();
+        assert!(matches!(err, TokenError::InvalidSignature(_)), "{err:?}");
+
+        // Same header and payload, one signature character changed.
+        let mut tampered = PYJWT_TUTORIAL_TOKEN.to_owned();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        let err = keys().verify::<Claims>(&tampered).unwrap_err();
+        assert!(matches!(err, TokenError::InvalidSignature(_)), "{err:?}");
+    }
+
+    #[test]
+    fn alg_none_rejected() {
+        let mut token = String::new();
+        b64url_encode_into(br#"{"alg":"none","typ":"JWT"}"#, &mut token);
+        token.push('.');
+        b64url_encode_into(
+            format!(r#"{{"sub":"x","exp":{}}}"#, far_future()).as_bytes(),
+            &mut token,
+        );
+        token.push('.');
+        let err = keys().verify::<Claims>(&token).unwrap_err();
+        assert!(matches!(err, TokenError::Malformed(_)), "{err:?}");
+    }
+
+    #[test]
+    fn hs384_rejected_when_only_hs256_allowed() {
+        let payload = format!(r#"{{"sub":"x","exp":{}}}"#, far_future());
+        let token = forge(
+            r#"{"alg":"HS384","typ":"JWT"}"#,
+            &payload,
+            SECRET,
+            Algorithm::HS384,
+        );
+        let err = keys().verify::<Claims>(&token).unwrap_err();
+        assert!(matches!(err, TokenError::DisallowedAlgorithm(_)), "{err:?}");
+        // The same token passes once HS384 is explicitly allowed, so the
+        // rejection above is the allow-list and nothing else.
+        let widened = keys().algorithms(&[Algorithm::HS256, Algorithm::HS384]);
+        assert!(widened.verify::<Claims>(&token).is_ok());
+    }
+
+    #[test]
+    #[should_panic(expected = "does not match the verification key")]
+    fn algorithms_of_another_family_panic() {
+        let _ = keys().algorithms(&[Algorithm::RS256]);
+    }
+
+    #[test]
+    fn crit_header_rejected() {
+        let payload = format!(r#"{{"sub":"x","exp":{}}}"#, far_future());
+        let token = forge(
+            r#"{"alg":"HS256","typ":"JWT","crit":["exp"],"exp":1}"#,
+            &payload,
+            SECRET,
+            Algorithm::HS256,
+        );
+        let err = keys().verify::<Claims>(&token).unwrap_err();
+        assert!(matches!(err, TokenError::CriticalHeader), "{err:?}");
+        // Without `crit` the otherwise identical token is fine.
+        let token = forge(
+            r#"{"alg":"HS256","typ":"JWT","exp":1}"#,
+            &payload,
+            SECRET,
+            Algorithm::HS256,
+        );
+        assert!(keys().verify::<Claims>(&token).is_ok());
+    }
+
+    #[test]
+    fn oversized_token_rejected_before_decoding() {
+        let keys = keys();
+        let padding = "x".repeat(DEFAULT_MAX_TOKEN_LEN);
+        let token = keys
+            .issue(&json!({"exp": far_future(), "pad": padding}))
+            .unwrap();
+        assert!(matches!(
+            keys.verify::<serde_json::Value>(&token),
+            Err(TokenError::TooLarge)
+        ));
+        let roomy = self::keys().max_token_len(token.len());
+        assert!(roomy.verify::<serde_json::Value>(&token).is_ok());
+        let tight = self::keys().max_token_len(PYJWT_TUTORIAL_TOKEN.len() - 1);
+        assert!(matches!(
+            tight.verify::<Claims>(PYJWT_TUTORIAL_TOKEN),
+            Err(TokenError::TooLarge)
+        ));
+    }
+
+    #[test]
+    fn garbage_and_non_utf8_are_malformed() {
+        let keys = keys();
+        let inputs: &[&[u8]] = &[
+            b"",
+            b".",
+            b"..",
+            b"...",
+            b"not a token",
+            b"a.b.c",
+            b"a.b.c.d",
+            b"\xff\xfe\xfd.\x80\x81.\xc3\x28",
+            "é.ü.ß".as_bytes(),
+            b"e30.e30.e30",
+        ];
+        for input in inputs {
+            let err = keys.verify::<Claims>(input).unwrap_err();
+            assert!(
+                matches!(err, TokenError::Malformed(_)),
+                "{input:?}: {err:?}"
+            );
+        }
+        // A well-formed header is enough to reach the signature check, which
+        // runs before the payload is decoded.
+        let signature_first: &[&[u8]] = &[
+            b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..",
+            b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.\xff.abc",
+        ];
+        for input in signature_first {
+            let err = keys.verify::<Claims>(input).unwrap_err();
+            assert!(
+                matches!(err, TokenError::InvalidSignature(_)),
+                "{input:?}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_exp_rejected() {
+        let keys = keys();
+        let token = keys
+            .issue(&json!({"sub": "johndoe", "scopes": ["me"]}))
+            .unwrap();
+        let err = keys.verify::<Claims>(&token).unwrap_err();
+        assert!(
+            matches!(err, TokenError::MissingClaim { claim: "exp", .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn bad_time_claims_and_non_object_payload_are_rejected() {
+        let keys = keys();
+        let token = keys.issue(&json!({"exp": "tomorrow"})).unwrap();
+        let err = keys.verify::<serde_json::Value>(&token).unwrap_err();
+        assert!(
+            matches!(err, TokenError::MissingClaim { claim: "exp", .. }),
+            "{err:?}"
+        );
+
+        let token = keys
+            .issue(&json!({"exp": far_future(), "nbf": "now"}))
+            .unwrap();
+        let err = keys.verify::<serde_json::Value>(&token).unwrap_err();
+        assert!(matches!(err, TokenError::InvalidClaims(_)), "{err:?}");
+
+        let token = forge_hs256("[1,2,3]");
+        let err = keys.verify::<serde_json::Value>(&token).unwrap_err();
+        assert!(matches!(err, TokenError::InvalidClaims(_)), "{err:?}");
+    }
+
+    #[test]
+    fn issuer_and_audience_are_checked_only_when_configured() {
+        let exp = far_future();
+        let token = keys()
+            .issue(&json!({"exp": exp, "iss": "me", "aud": "api"}))
+            .unwrap();
+        assert!(keys().verify::<serde_json::Value>(&token).is_ok());
+
+        let good = keys().issuer(&["me"]).audience(&["api"]);
+        assert!(good.verify::<serde_json::Value>(&token).is_ok());
+
+        let err = keys()
+            .issuer(&["them"])
+            .verify::<serde_json::Value>(&token)
+            .unwrap_err();
+        assert!(matches!(err, TokenError::InvalidIssuer(_)), "{err:?}");
+
+        let err = keys()
+            .audience(&["other"])
+            .verify::<serde_json::Value>(&token)
+            .unwrap_err();
+        assert!(matches!(err, TokenError::InvalidAudience(_)), "{err:?}");
+
+        let bare = keys().issue(&json!({"exp": exp})).unwrap();
+        let err = good.verify::<serde_json::Value>(&bare).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TokenError::MissingClaim {
+                    claim: "aud" | "iss",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn issue_requires_an_object_and_a_signing_key() {
+        let err = keys().issue(&json!(["not", "an", "object"])).unwrap_err();
+        assert!(matches!(err, TokenError::Signing(_)), "{err:?}");
+        let err = keys()
+            .issue_with_expiry(&"string", Duration::from_secs(1))
+            .unwrap_err();
+        assert!(matches!(err, TokenError::Signing(_)), "{err:?}");
+
+        let verifier = JwtKeys::verify_only(Algorithm::HS256, DecodingKey::from_secret(SECRET));
+        let err = verifier.issue(&json!({"exp": far_future()})).unwrap_err();
+        assert!(matches!(err, TokenError::NoSigningKey), "{err:?}");
+        assert!(verifier.verify::<Claims>(PYJWT_TUTORIAL_TOKEN).is_ok());
+    }
+
+    #[test]
+    fn display_and_debug_do_not_leak_secrets_or_tokens() {
+        let keys = keys();
+        let debug = format!("{keys:?}");
+        assert!(!debug.contains("09d25e"), "{debug}");
+
+        let token = keys
+            .issue(&json!({"exp": far_future(), "scopes": "SENSITIVE"}))
+            .unwrap();
+        let err = keys.verify::<Claims>(&token).unwrap_err();
+        let display = err.to_string();
+        assert!(!display.contains("SENSITIVE"), "{display}");
+        for part in token.split('.') {
+            assert!(!display.contains(part), "{display}");
+        }
+    }
+
+    #[test]
+    fn types_can_live_in_axum_state_and_errors() {
+        fn assert_shareable<T: Send + Sync + 'static>() {}
+        assert_shareable::<JwtKeys>();
+        assert_shareable::<TokenError>();
+        assert_shareable::<GrantedScopes>();
+    }
+
+    #[test]
+    fn b64url_matches_known_vectors() {
+        // RFC 4648 §10 vectors, base64url alphabet, no padding.
+        for (input, expected) in [
+            (&b""[..], ""),
+            (b"f", "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+            (b"fooba", "Zm9vYmE"),
+            (b"foobar", "Zm9vYmFy"),
+            (b"\xfb\xff\xbf", "-_-_"),
+        ] {
+            let mut out = String::new();
+            b64url_encode_into(input, &mut out);
+            assert_eq!(out, expected);
+        }
+    }
+
+    #[test]
+    fn headers_for_every_algorithm_parse_back() {
+        for alg in [
+            Algorithm::HS256,
+            Algorithm::HS384,
+            Algorithm::HS512,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+            Algorithm::EdDSA,
+        ] {
+            let header =
+                jsonwebtoken::decode_header(format!("{}.e30.", pyjwt_header(alg))).unwrap();
+            assert_eq!(header.alg, alg);
+            assert_eq!(header.typ.as_deref(), Some("JWT"));
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Scope semantics through the public surface: handlers on a router, requests via `oneshot`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use axum_scopes::{BearerToken, HttpError, Security, SecurityScopes, dependency, requires_scopes};
+use http::{Request, StatusCode};
+use tower::ServiceExt;
+
+axum_scopes::oauth2_password_bearer! {
+    /// The scheme of these tests.
+    Oauth2 { token_url: "token", scopes: { "me" => "Me.", "items" => "Items.", "admin" => "Admin." } }
+}
+
+/// Counts how often each dependency ran in the whole test.
+#[derive(Clone, Default)]
+struct Counters {
+    leaf: Arc<AtomicUsize>,
+    database: Arc<AtomicUsize>,
+}
+
+/// The leaf: reports the scopes it sees, as FastAPI's `get_current_user` would enforce them.
+#[dependency]
+async fn leaf(
+    security_scopes: SecurityScopes,
+    State(counters): State<Counters>,
+) -> Result<Vec<String>, HttpError> {
+    counters.leaf.fetch_add(1, Ordering::SeqCst);
+    Ok(security_scopes
+        .scopes()
+        .iter()
+        .map(ToString::to_string)
+        .collect())
+}
+
+#[dependency]
+#[requires_scopes("me")]
+async fn middle(seen: Security<leaf>) -> Result<Vec<String>, HttpError> {
+    Ok(seen.into_inner())
+}
+
+/// Uses no scopes anywhere: cached without regard to its callers' scopes.
+#[dependency]
+async fn database(State(counters): State<Counters>) -> Result<u32, HttpError> {
+    counters.database.fetch_add(1, Ordering::SeqCst);
+    Ok(7)
+}
+
+#[dependency]
+#[requires_scopes("admin")]
+async fn scoped_database(db: Security<database>) -> Result<u32, HttpError> {
+    Ok(*db)
+}
+
+#[requires_scopes("items")]
+async fn own_items(seen: Security<middle>) -> String {
+    seen.join(" ")
+}
+
+#[requires_scopes("me")]
+async fn user_me(seen: Security<middle>) -> String {
+    seen.join(" ")
+}
+
+async fn status(seen: Security<leaf>) -> String {
+    seen.join(" ")
+}
+
+#[requires_scopes()]
+async fn siblings(
+    #[security(scopes = ["items"])] first: Security<leaf>,
+    #[security(scopes = ["admin", "items"])] second: Security<leaf>,
+    third: Security<leaf>,
+) -> String {
+    format!("{}|{}|{}", first.join(" "), second.join(" "), third.join(" "))
+}
+
+#[requires_scopes("items")]
+async fn same_scopes_twice(
+    a: Security<middle>,
+    #[security(scopes = ["me"])] b: Security<leaf>,
+) -> String {
+    format!("{}|{}", a.join(" "), b.join(" "))
+}
+
+#[requires_scopes()]
+async fn uncached(
+    a: Security<leaf>,
+    #[security(use_cache = false)] b: Security<leaf>,
+) -> String {
+    format!("{}|{}", a.join(" "), b.join(" "))
+}
+
+async fn shared_database(a: Security<database>, b: Security<scoped_database>) -> String {
+    format!("{}|{}", *a, *b)
+}
+
+/// Optional bearer: FastAPI's `auto_error=False`.
+#[dependency]
+async fn maybe_token(token: Option<BearerToken<Oauth2>>) -> Result<String, HttpError> {
+    Ok(token.map_or_else(
+        || "anonymous".to_owned(),
+        |token| String::from_utf8_lossy(token.as_bytes()).into_owned(),
+    ))
+}
+
+async fn optional(who: Security<maybe_token>) -> String {
+    who.into_inner()
+}
+
+fn app(counters: Counters) -> Router {
+    Router::new()
+        .route("/items", get(own_items))
+        .route("/me", get(user_me))
+        .route("/status", get(status))
+        .route("/siblings", get(siblings))
+        .route("/twice", get(same_scopes_twice))
+        .route("/uncached", get(uncached))
+        .route("/database", get(shared_database))
+        .route("/optional", get(optional))
+        .with_state(counters)
+}
+
+async fn call(app: Router, uri: &str, authorization: Option<&str>) -> (StatusCode, String) {
+    let mut request = Request::get(uri);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let response = app
+        .oneshot(request.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn accumulation_is_outer_first() {
+    let counters = Counters::default();
+    let (_, body) = call(app(counters.clone()), "/items", None).await;
+    assert_eq!(body, "items me");
+    let (_, body) = call(app(counters.clone()), "/me", None).await;
+    assert_eq!(body, "me", "a scope required twice is kept once");
+    let (_, body) = call(app(counters), "/status", None).await;
+    assert_eq!(body, "");
+}
+
+#[tokio::test]
+async fn siblings_do_not_leak_scopes() {
+    let counters = Counters::default();
+    let (status, body) = call(app(counters.clone()), "/siblings", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "items|admin items|");
+    assert_eq!(
+        counters.leaf.load(Ordering::SeqCst),
+        3,
+        "three scope sets, three runs"
+    );
+}
+
+#[tokio::test]
+async fn cached_once_per_scope_set() {
+    let counters = Counters::default();
+    let (_, body) = call(app(counters.clone()), "/twice", None).await;
+    assert_eq!(body, "items me|items me");
+    assert_eq!(counters.leaf.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn use_cache_false_runs_again() {
+    let counters = Counters::default();
+    let (_, body) = call(app(counters.clone()), "/uncached", None).await;
+    assert_eq!(body, "|");
+    assert_eq!(counters.leaf.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn unscoped_dependency_runs_once_across_scoped_branches() {
+    let counters = Counters::default();
+    let (_, body) = call(app(counters.clone()), "/database", None).await;
+    assert_eq!(body, "7|7");
+    assert_eq!(counters.database.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn cache_lives_for_one_request() {
+    let counters = Counters::default();
+    call(app(counters.clone()), "/twice", None).await;
+    call(app(counters.clone()), "/twice", None).await;
+    assert_eq!(counters.leaf.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn optional_bearer() {
+    let counters = Counters::default();
+    let (_, body) = call(app(counters.clone()), "/optional", None).await;
+    assert_eq!(body, "anonymous");
+    let (_, body) = call(app(counters.clone()), "/optional", Some("Basic abc")).await;
+    assert_eq!(body, "anonymous");
+    let (_, body) = call(app(counters), "/optional", Some("bearer  abc ")).await;
+    assert_eq!(body, "abc");
+}
+
+#[test]
+fn static_tree() {
+    use axum_scopes::{Dependency, Param};
+    let info = <middle as Dependency>::INFO;
+    assert_eq!(info.name, "middle");
+    assert_eq!(info.scopes, ["me"]);
+    assert!(info.uses_scopes());
+    assert!(!<database as Dependency>::INFO.uses_scopes());
+    assert!(matches!(info.params, [Param::Dependency { info, .. }] if info.name == "leaf"));
+    let maybe = <maybe_token as Dependency>::INFO;
+    assert!(
+        matches!(maybe.params, [Param::Credential(scheme)] if scheme.name == "OAuth2PasswordBearer")
+    );
+}
