@@ -1,6 +1,5 @@
 //! A typed view of the annotated function: what each parameter is, which scopes apply.
 
-
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type, TypePath};
 
 use crate::attr::{self, DependencyArgs, Invocation, RequiresScopes, SecurityArgs};
@@ -26,13 +25,15 @@ pub(crate) struct Parameter {
 pub(crate) enum ParamKind {
     /// `Security<D>` or `Security<D, E>`: `dependency` is `D`, `edge` is `E`.
     Security {
-        dependency: Option<Type>,
-        edge: Option<Type>,
+        dependency: Option<Box<Type>>,
+        edge: Option<Box<Type>>,
     },
     SecurityScopes,
     /// `State<T>`: an extractor that also tells the state type.
-    State(Type),
+    State(Box<Type>),
     Extractor,
+    /// An extractor of the request body, such as `Json<T>`: valid in a handler only.
+    Body,
     /// `self`: never valid.
     Receiver(proc_macro2::Span),
 }
@@ -51,7 +52,9 @@ impl Function {
         let mut requires = Vec::new();
         match invocation {
             Invocation::Dependency => {
-                dependency = errors.ok(DependencyArgs::parse_args(args)).or_else(|| Some(DependencyArgs::default()));
+                dependency = errors
+                    .ok(DependencyArgs::parse_args(args))
+                    .or_else(|| Some(DependencyArgs::default()));
             }
             Invocation::RequiresScopes => {
                 requires.extend(errors.ok(RequiresScopes::parse_args(span, args)));
@@ -68,7 +71,11 @@ impl Function {
                         "`#[dependency]` is given twice; remove one",
                     ));
                 }
-                dependency = Some(errors.ok(DependencyArgs::from_attr(attr)).unwrap_or_default());
+                dependency = Some(
+                    errors
+                        .ok(DependencyArgs::from_attr(attr))
+                        .unwrap_or_default(),
+                );
                 false
             } else {
                 true
@@ -80,7 +87,11 @@ impl Function {
             let (attrs, kind, ty) = match input {
                 FnArg::Receiver(receiver) => {
                     let span = receiver.self_token.span;
-                    (&mut receiver.attrs, ParamKind::Receiver(span), Type::Verbatim(Default::default()))
+                    (
+                        &mut receiver.attrs,
+                        ParamKind::Receiver(span),
+                        Type::Verbatim(proc_macro2::TokenStream::new()),
+                    )
                 }
                 FnArg::Typed(typed) => {
                     let kind = ParamKind::of(&typed.ty);
@@ -110,9 +121,23 @@ impl Function {
 
     /// The scopes of the function's own `#[requires_scopes]`.
     pub(crate) fn scopes(&self) -> &[syn::LitStr] {
-        self.requires.first().map_or(&[], |requires| &requires.scopes)
+        self.requires
+            .first()
+            .map_or(&[], |requires| &requires.scopes)
     }
 }
+
+/// axum's extractors that consume the request body.
+const BODY_EXTRACTORS: &[&str] = &[
+    "Json",
+    "Form",
+    "Bytes",
+    "String",
+    "Body",
+    "Request",
+    "Multipart",
+    "RawForm",
+];
 
 impl ParamKind {
     fn of(ty: &Type) -> Self {
@@ -122,13 +147,18 @@ impl ParamKind {
         let mut types = generic_types(&segment.arguments);
         if segment.ident == "Security" {
             Self::Security {
-                dependency: types.next().cloned(),
-                edge: types.next().cloned(),
+                dependency: types.next().cloned().map(Box::new),
+                edge: types.next().cloned().map(Box::new),
             }
         } else if segment.ident == "SecurityScopes" {
             Self::SecurityScopes
+        } else if BODY_EXTRACTORS.iter().any(|name| segment.ident == name) {
+            Self::Body
         } else if segment.ident == "State" {
-            types.next().cloned().map_or(Self::Extractor, Self::State)
+            types
+                .next()
+                .cloned()
+                .map_or(Self::Extractor, |state| Self::State(Box::new(state)))
         } else {
             Self::Extractor
         }
@@ -154,7 +184,9 @@ impl Parameter {
 
 pub(crate) fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     match ty {
-        Type::Path(TypePath { qself: None, path, .. }) => path.segments.last(),
+        Type::Path(TypePath {
+            qself: None, path, ..
+        }) => path.segments.last(),
         Type::Group(group) => last_segment(&group.elem),
         Type::Paren(paren) => last_segment(&paren.elem),
         _ => None,
@@ -163,7 +195,9 @@ pub(crate) fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 
 pub(crate) fn last_segment_mut(ty: &mut Type) -> Option<&mut syn::PathSegment> {
     match ty {
-        Type::Path(TypePath { qself: None, path, .. }) => path.segments.last_mut(),
+        Type::Path(TypePath {
+            qself: None, path, ..
+        }) => path.segments.last_mut(),
         Type::Group(group) => last_segment_mut(&mut group.elem),
         Type::Paren(paren) => last_segment_mut(&mut paren.elem),
         _ => None,
@@ -201,4 +235,3 @@ impl Errors {
         self.0.map_or(Ok(()), Err)
     }
 }
-

@@ -35,7 +35,7 @@ impl RequiresScopes {
                 span: path.span(),
                 scopes: Vec::new(),
             }),
-            Meta::List(list) => Self::parse_args(attr.span(), list.tokens.clone()),
+            Meta::List(list) => Self::parse_args(attr.path().span(), list.tokens.clone()),
             Meta::NameValue(nv) => Err(syn::Error::new_spanned(
                 &nv.value,
                 "`#[requires_scopes]` takes a list of scopes; write `#[requires_scopes(\"me\")]`",
@@ -108,7 +108,7 @@ pub(crate) struct SecurityArgs {
 impl SecurityArgs {
     pub(crate) fn from_attr(attr: &Attribute) -> syn::Result<Self> {
         let mut args = Self {
-            span: attr.span(),
+            span: attr.path().span(),
             scopes: Vec::new(),
             use_cache: true,
         };

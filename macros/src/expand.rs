@@ -1,7 +1,7 @@
 //! Code generation. Every user error was reported by `valid` before this runs.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, Ident, ItemFn, LitStr, PathArguments, ReturnType, Type};
 
@@ -9,13 +9,12 @@ use crate::ast::{self, Errors, Function, ParamKind, Parameter};
 use crate::attr::Invocation;
 use crate::fallback;
 
-pub(crate) fn entry(invocation: Invocation, args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn entry(invocation: Invocation, args: TokenStream, item: &TokenStream) -> TokenStream {
     let item_fn: ItemFn = match syn::parse2(item.clone()) {
         Ok(item_fn) => item_fn,
         Err(_) => return fallback::not_a_fn(invocation, item),
     };
-    let (function, read_errors) =
-        Function::from_syn(invocation, args, Span::call_site(), item_fn);
+    let (function, read_errors) = Function::from_syn(invocation, args, Span::call_site(), item_fn);
     let mut errors = Errors(read_errors);
     errors.ok(function.validate());
     match errors.finish() {
@@ -67,7 +66,9 @@ fn handler(function: &Function) -> TokenStream {
 
 /// The handler's scopes, then the parameter's, each once.
 fn edge_scopes<'a>(function: &'a [LitStr], param: &'a Parameter) -> Vec<&'a LitStr> {
-    let own = param.security_args().map_or(&[][..], |args| &args.scopes[..]);
+    let own = param
+        .security_args()
+        .map_or(&[][..], |args| &args.scopes[..]);
     let mut scopes: Vec<&LitStr> = Vec::new();
     for lit in function.iter().chain(own) {
         if !scopes.iter().any(|seen| seen.value() == lit.value()) {
@@ -104,89 +105,19 @@ fn dependency(function: &Function) -> TokenStream {
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(__AxumScopesState));
 
-    let mut edges = Vec::new();
-    let mut infos = Vec::new();
-    let mut bounds = Vec::new();
-    let mut extractions = Vec::new();
-    let mut args = Vec::new();
+    let mut code = ParamCode::default();
     for (index, param) in function.params.iter().enumerate() {
-        let ty = &param.ty;
-        let arg = format_ident!("__axum_scopes_arg{}", index);
-        let span = ty.span();
-        match &param.kind {
-            ParamKind::Security { .. } => {
-                let edge = format_ident!("__AXUM_SCOPES_EDGE{}", index);
-                let scopes = param
-                    .security_args()
-                    .map_or(&[][..], |args| &args.scopes[..])
-                    .iter()
-                    .map(scope);
-                let use_cache = param.security_args().is_none_or(|args| args.use_cache);
-                edges.push(quote! {
-                    const #edge: &[::axum_scopes::__private::Scope] = &[#(#scopes),*];
-                });
-                infos.push(quote_spanned! {span=>
-                    ::axum_scopes::__private::Param::Dependency {
-                        info: &<<#ty as ::axum_scopes::__private::SecurityParam>::Dependency
-                            as ::axum_scopes::__private::Dependency>::INFO,
-                        scopes: #edge,
-                        use_cache: #use_cache,
-                    }
-                });
-                bounds.push(quote_spanned! {span=>
-                    #ty: ::axum_scopes::__private::NestedSecurity<#state_ty>
-                });
-                extractions.push(quote_spanned! {span=>
-                    let #arg = match <#ty as ::axum_scopes::__private::NestedSecurity<#state_ty>>::resolve_nested(
-                        __axum_scopes_parts, __axum_scopes_state, &__axum_scopes_chain, #edge, #use_cache,
-                    ).await {
-                        ::core::result::Result::Ok(value) => value,
-                        ::core::result::Result::Err(response) => return ::core::result::Result::Err(response),
-                    };
-                });
-            }
-            ParamKind::SecurityScopes => {
-                infos.push(quote!(::axum_scopes::__private::Param::SecurityScopes));
-                extractions.push(quote_spanned! {span=>
-                    let #arg = ::axum_scopes::__private::SecurityScopes::from_chain(&__axum_scopes_chain);
-                });
-            }
-            ParamKind::State(_) | ParamKind::Extractor | ParamKind::Receiver(_) => {
-                infos.push(quote_spanned! {span=> {
-                    #[allow(unused_imports)]
-                    use ::axum_scopes::__private::OtherParam as _;
-                    ::axum_scopes::__private::ParamKind::<#ty>::PARAM
-                }});
-                bounds.push(quote_spanned! {span=>
-                    #ty: ::axum_scopes::__private::DependencyParameter<#state_ty>
-                });
-                extractions.push(quote_spanned! {span=>
-                    let #arg = match <#ty as ::axum_scopes::__private::DependencyParameter<#state_ty>>::extract(
-                        __axum_scopes_parts, __axum_scopes_state,
-                    ).await {
-                        ::core::result::Result::Ok(value) => value,
-                        ::core::result::Result::Err(response) => return ::core::result::Result::Err(response),
-                    };
-                });
-            }
-        }
-        args.push(arg);
+        code.add(index, param, &state_ty);
     }
+    let ParamCode {
+        edges,
+        infos,
+        bounds,
+        extractions,
+        args,
+    } = code;
 
-    let (output, call) = match &item.sig.output {
-        ReturnType::Default => (
-            quote!(()),
-            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
-        ),
-        ReturnType::Type(_, ty) if is_result(ty) => (
-            quote_spanned!(ty.span()=> <#ty as ::axum_scopes::__private::DependencyReturn>::Output),
-            quote!(::axum_scopes::__private::DependencyReturn::into_result(#name(#(#args),*).await)),
-        ),
-        ReturnType::Type(_, ty) => (
-            quote_spanned!(ty.span()=> #ty),
-            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
-        ),
-    };
+    let (output, call) = output_and_call(item, &args);
 
     // With a known state, every parameter is checked where it is written; otherwise the impl
     // holds for each state whose extractors fit, and the router reports a mismatch.
@@ -241,6 +172,117 @@ fn dependency(function: &Function) -> TokenStream {
     }
 }
 
+/// The generated code of a dependency's parameters, one entry per parameter.
+#[derive(Default)]
+struct ParamCode {
+    /// The scope lists of `#[security(scopes = [..])]`, as constants.
+    edges: Vec<TokenStream>,
+    /// The `Param` of each parameter in `Dependency::INFO`.
+    infos: Vec<TokenStream>,
+    /// The bounds of the `Resolve` impl when the state is generic.
+    bounds: Vec<TokenStream>,
+    /// The statements that produce each argument.
+    extractions: Vec<TokenStream>,
+    args: Vec<Ident>,
+}
+
+impl ParamCode {
+    fn add(&mut self, index: usize, param: &Parameter, state_ty: &Type) {
+        let ty = &param.ty;
+        let arg = format_ident!("__axum_scopes_arg{}", index);
+        let span = ty.span();
+        match &param.kind {
+            ParamKind::Security { .. } => {
+                let edge = format_ident!("__AXUM_SCOPES_EDGE{}", index);
+                let scopes = param
+                    .security_args()
+                    .map_or(&[][..], |args| &args.scopes[..])
+                    .iter()
+                    .map(scope);
+                let use_cache = param.security_args().is_none_or(|args| args.use_cache);
+                self.edges.push(quote! {
+                    const #edge: &[::axum_scopes::__private::Scope] = &[#(#scopes),*];
+                });
+                self.infos.push(quote_spanned! {span=>
+                    ::axum_scopes::__private::Param::Dependency {
+                        info: &<<#ty as ::axum_scopes::__private::SecurityParam>::Dependency
+                            as ::axum_scopes::__private::Dependency>::INFO,
+                        scopes: #edge,
+                        use_cache: #use_cache,
+                    }
+                });
+                self.bounds.push(quote_spanned! {span=>
+                    #ty: ::axum_scopes::__private::NestedSecurity<#state_ty>
+                });
+                self.extractions.push(quote_spanned! {span=>
+                let #arg = match <#ty as ::axum_scopes::__private::NestedSecurity<#state_ty>>::resolve_nested(
+                    __axum_scopes_parts, __axum_scopes_state, &__axum_scopes_chain, #edge, #use_cache,
+                ).await {
+                    ::core::result::Result::Ok(value) => value,
+                    ::core::result::Result::Err(response) => return ::core::result::Result::Err(response),
+                };
+            });
+            }
+            ParamKind::SecurityScopes => {
+                self.infos
+                    .push(quote!(::axum_scopes::__private::Param::SecurityScopes));
+                self.extractions.push(quote_spanned! {span=>
+                let #arg = ::axum_scopes::__private::SecurityScopes::from_chain(&__axum_scopes_chain);
+            });
+            }
+            ParamKind::State(_)
+            | ParamKind::Extractor
+            | ParamKind::Body
+            | ParamKind::Receiver(_) => {
+                self.infos.push(quote_spanned! {span=> {
+                    #[allow(unused_imports)]
+                    use ::axum_scopes::__private::OtherParam as _;
+                    ::axum_scopes::__private::ParamKind::<#ty>::PARAM
+                }});
+                self.bounds.push(quote_spanned! {span=>
+                    #ty: ::axum_scopes::__private::DependencyParameter<#state_ty>
+                });
+                self.extractions.push(quote_spanned! {span=>
+                let #arg = match <#ty as ::axum_scopes::__private::DependencyParameter<#state_ty>>::extract(
+                    __axum_scopes_parts, __axum_scopes_state,
+                ).await {
+                    ::core::result::Result::Ok(value) => value,
+                    ::core::result::Result::Err(response) => return ::core::result::Result::Err(response),
+                };
+            });
+            }
+        }
+        self.args.push(arg);
+    }
+}
+
+/// The dependency's `Output` type, and the call of the function that produces
+/// `Result<Output, Response>`.
+pub(crate) fn output_and_call(item: &ItemFn, args: &[Ident]) -> (TokenStream, TokenStream) {
+    let name = &item.sig.ident;
+    match &item.sig.output {
+        ReturnType::Default => (
+            quote!(()),
+            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
+        ),
+        ReturnType::Type(_, ty) if result_ok_type(ty).is_some() => {
+            (result_ok_type(ty).to_token_stream(), {
+                let into_result = quote_spanned! {ty.span()=>
+                    <#ty as ::axum_scopes::__private::DependencyReturn>::into_result(__axum_scopes_value)
+                };
+                quote! {
+                    let __axum_scopes_value = #name(#(#args),*).await;
+                    #into_result
+                }
+            })
+        }
+        ReturnType::Type(_, ty) => (
+            quote_spanned!(ty.span()=> #ty),
+            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
+        ),
+    }
+}
+
 /// The state a dependency resolves with: `#[dependency(state = T)]`, else its `State<T>`.
 fn dependency_state(function: &Function) -> Option<Type> {
     function
@@ -249,12 +291,20 @@ fn dependency_state(function: &Function) -> Option<Type> {
         .and_then(|args| args.state.clone())
         .or_else(|| {
             function.params.iter().find_map(|param| match &param.kind {
-                ParamKind::State(state) => Some(state.clone()),
+                ParamKind::State(state) => Some((**state).clone()),
                 _ => None,
             })
         })
 }
 
-fn is_result(ty: &Type) -> bool {
-    ast::last_segment(ty).is_some_and(|segment| segment.ident == "Result")
+/// The `T` of `Result<T, E>` (or of an alias such as `io::Result<T>`).
+fn result_ok_type(ty: &Type) -> Option<&Type> {
+    let segment = ast::last_segment(ty).filter(|segment| segment.ident == "Result")?;
+    match &segment.arguments {
+        PathArguments::AngleBracketed(args) => match args.args.first()? {
+            GenericArgument::Type(ok) => Some(ok),
+            _ => None,
+        },
+        _ => None,
+    }
 }

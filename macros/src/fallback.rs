@@ -3,6 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::ItemFn;
 
 use crate::ast::Function;
 use crate::attr::Invocation;
@@ -10,14 +11,56 @@ use crate::attr::Invocation;
 pub(crate) fn emit(function: &Function, error: &syn::Error) -> TokenStream {
     let item = &function.item;
     let error = error.to_compile_error();
+    let dependency = function
+        .dependency
+        .is_some()
+        .then(|| dependency(&function.item));
     quote! {
         #item
+        #dependency
         #error
     }
 }
 
+/// A stand-in for a dependency that failed to expand, so that its users report nothing more.
+/// Like serde's fallback impls it is never run: the crate does not compile.
+fn dependency(item: &ItemFn) -> TokenStream {
+    let name = &item.sig.ident;
+    let vis = &item.vis;
+    let name_str = name.to_string();
+    let (output, _) = crate::expand::output_and_call(item, &[]);
+    quote! {
+        #[allow(non_camel_case_types, missing_docs)]
+        #vis struct #name {}
+
+        const _: () = {
+            impl ::axum_scopes::__private::Dependency for #name {
+                type Output = #output;
+                const INFO: ::axum_scopes::__private::DependencyInfo =
+                    ::axum_scopes::__private::DependencyInfo::new(#name_str, &[], &[]);
+            }
+
+            impl<__AxumScopesState> ::axum_scopes::__private::Resolve<__AxumScopesState> for #name
+            where
+                __AxumScopesState: ::core::marker::Send + ::core::marker::Sync,
+            {
+                async fn resolve(
+                    _: &mut ::axum_scopes::__private::RequestParts,
+                    _: &__AxumScopesState,
+                    _: &::axum_scopes::__private::ScopeChain<'_>,
+                ) -> ::core::result::Result<
+                    <Self as ::axum_scopes::__private::Dependency>::Output,
+                    ::axum_scopes::__private::HttpResponse,
+                > {
+                    ::core::unreachable!("the crate did not compile")
+                }
+            }
+        };
+    }
+}
+
 /// The macro was put on something other than a function.
-pub(crate) fn not_a_fn(invocation: Invocation, item: TokenStream) -> TokenStream {
+pub(crate) fn not_a_fn(invocation: Invocation, item: &TokenStream) -> TokenStream {
     let message = match invocation {
         Invocation::RequiresScopes => {
             "`#[requires_scopes]` applies to an `async fn`: a handler or a `#[dependency]`"

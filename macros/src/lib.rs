@@ -12,11 +12,11 @@ use proc_macro::TokenStream;
 /// Declares the scopes a handler or dependency requires. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(attr::Invocation::RequiresScopes, args.into(), item.into()).into()
+    expand::entry(attr::Invocation::RequiresScopes, args.into(), &item.into()).into()
 }
 
 /// Turns an async fn into a dependency. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(attr::Invocation::Dependency, args.into(), item.into()).into()
+    expand::entry(attr::Invocation::Dependency, args.into(), &item.into()).into()
 }

@@ -2,8 +2,7 @@
 
 use syn::LitStr;
 
-
-use crate::ast::{Errors, Function, ParamKind};
+use crate::ast::{Errors, Function, ParamKind, Parameter};
 
 impl Function {
     pub(crate) fn validate(&self) -> syn::Result<()> {
@@ -33,62 +32,14 @@ impl Function {
             check_scopes(&requires.scopes, &mut errors);
         }
 
-        let mut has_security = false;
+        let mut found = Found::default();
         for param in &self.params {
-            for extra in param.security.iter().skip(1) {
-                errors.push(syn::Error::new(
-                    extra.span,
-                    "`#[security]` is given twice on this parameter; merge them into one",
-                ));
-            }
-            match &param.kind {
-                ParamKind::Receiver(span) => errors.push(syn::Error::new(
-                    *span,
-                    format!("{what} cannot take `self`; make it a free function"),
-                )),
-                ParamKind::SecurityScopes if self.dependency.is_none() => {
-                    errors.push(syn::Error::new_spanned(
-                        &param.ty,
-                        "`SecurityScopes` is available only in a `#[dependency]`; a handler requires scopes with `#[requires_scopes(..)]`",
-                    ));
-                }
-                ParamKind::Security { dependency, edge } => {
-                    has_security = true;
-                    if dependency.is_none() {
-                        errors.push(syn::Error::new_spanned(
-                            &param.ty,
-                            "`Security` needs the dependency it resolves; write `Security<my_dependency>`",
-                        ));
-                    }
-                    if let Some(edge) = edge {
-                        errors.push(syn::Error::new_spanned(
-                            edge,
-                            "the second parameter of `Security` is filled in by the macros; remove it and use `#[security(scopes = [..])]`",
-                        ));
-                    }
-                    if let Some(ident) = param.dependency_ident()
-                        && self.dependency.is_some()
-                        && *ident == sig.ident
-                    {
-                        errors.push(syn::Error::new_spanned(
-                            ident,
-                            format!("dependency `{ident}` depends on itself; a dependency cannot be its own parameter"),
-                        ));
-                    }
-                }
-                _ => {}
-            }
-            if let Some(args) = param.security_args() {
-                if matches!(param.kind, ParamKind::Security { .. }) {
-                    check_scopes(&args.scopes, &mut errors);
-                } else {
-                    errors.push(syn::Error::new(
-                        args.span,
-                        "`#[security]` applies only to a `Security<..>` parameter",
-                    ));
-                }
-            }
+            self.validate_param(param, &mut found, &mut errors);
         }
+        let Found {
+            security: has_security,
+            security_scopes: has_security_scopes,
+        } = found;
 
         let has_scopes = !self.scopes().is_empty()
             || self
@@ -96,7 +47,7 @@ impl Function {
                 .iter()
                 .filter_map(|param| param.security_args())
                 .any(|args| !args.scopes.is_empty());
-        if self.dependency.is_none() && has_scopes && !has_security {
+        if self.dependency.is_none() && has_scopes && !has_security && !has_security_scopes {
             let span = self.requires.first().map_or(sig.ident.span(), |r| r.span);
             errors.push(syn::Error::new(
                 span,
@@ -106,6 +57,75 @@ impl Function {
         errors.finish()
     }
 
+    fn validate_param(&self, param: &Parameter, found: &mut Found, errors: &mut Errors) {
+        let what = self.what();
+        let sig = &self.item.sig;
+        for extra in param.security.iter().skip(1) {
+            errors.push(syn::Error::new(
+                extra.span,
+                "`#[security]` is given twice on this parameter; merge them into one",
+            ));
+        }
+        match &param.kind {
+            ParamKind::Receiver(span) => errors.push(syn::Error::new(
+                *span,
+                format!("{what} cannot take `self`; make it a free function"),
+            )),
+            ParamKind::SecurityScopes if self.dependency.is_none() => {
+                found.security_scopes = true;
+                errors.push(syn::Error::new_spanned(
+                    &param.ty,
+                    "`SecurityScopes` is available only in a `#[dependency]`; a handler requires scopes with `#[requires_scopes(..)]`",
+                ));
+            }
+            ParamKind::Body if self.dependency.is_some() => {
+                let ty = &param.ty;
+                errors.push(syn::Error::new_spanned(
+                    ty,
+                    format!(
+                        "`{}` reads the request body, which only the handler can do; take it in the handler and pass the value on",
+                        quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "")
+                    ),
+                ));
+            }
+            ParamKind::Security { dependency, edge } => {
+                found.security = true;
+                if dependency.is_none() {
+                    errors.push(syn::Error::new_spanned(
+                        &param.ty,
+                        "`Security` needs the dependency it resolves; write `Security<my_dependency>`",
+                    ));
+                }
+                if let Some(edge) = edge {
+                    errors.push(syn::Error::new_spanned(
+                        edge,
+                        "the second parameter of `Security` is filled in by the macros; remove it and use `#[security(scopes = [..])]`",
+                    ));
+                }
+                if let Some(ident) = param.dependency_ident()
+                    && self.dependency.is_some()
+                    && *ident == sig.ident
+                {
+                    errors.push(syn::Error::new_spanned(
+                        ident,
+                        format!("dependency `{ident}` depends on itself; a dependency cannot be its own parameter"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if let Some(args) = param.security_args() {
+            if matches!(param.kind, ParamKind::Security { .. }) {
+                check_scopes(&args.scopes, errors);
+            } else {
+                errors.push(syn::Error::new(
+                    args.span,
+                    "`#[security]` applies only to a `Security<..>` parameter",
+                ));
+            }
+        }
+    }
+
     fn what(&self) -> &'static str {
         if self.dependency.is_some() {
             "a `#[dependency]`"
@@ -113,6 +133,13 @@ impl Function {
             "a handler with `#[requires_scopes]`"
         }
     }
+}
+
+/// What the parameters hold, for the rules on the whole function.
+#[derive(Default)]
+struct Found {
+    security: bool,
+    security_scopes: bool,
 }
 
 /// RFC 6749 §3.3 scope tokens, each once per list.
@@ -144,4 +171,3 @@ fn check_scopes(scopes: &[LitStr], errors: &mut Errors) {
 fn is_scope_char(c: char) -> bool {
     matches!(c, '\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E')
 }
-

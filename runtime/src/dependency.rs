@@ -10,7 +10,7 @@ use axum::extract::FromRequestParts;
 use axum::response::Response;
 use http::request::Parts;
 
-use crate::{Scope, ScopeChain, SchemeInfo};
+use crate::{SchemeInfo, Scope, ScopeChain};
 
 /// A dependency: a function marked [`#[dependency]`](crate::dependency), usable as
 /// [`Security<D>`].
@@ -47,7 +47,11 @@ pub struct DependencyInfo {
 impl DependencyInfo {
     /// A description; the macros build these.
     #[must_use]
-    pub const fn new(name: &'static str, scopes: &'static [Scope], params: &'static [Param]) -> Self {
+    pub const fn new(
+        name: &'static str,
+        scopes: &'static [Scope],
+        params: &'static [Param],
+    ) -> Self {
         Self {
             name,
             scopes,
@@ -122,6 +126,7 @@ pub trait Resolve<S>: Dependency {
 )]
 pub trait DependencyOutput: Clone + Send + Sync + 'static {}
 
+#[diagnostic::do_not_recommend]
 impl<T: Clone + Send + Sync + 'static> DependencyOutput for T {}
 
 /// How a `Security` parameter of a handler is used: the scopes it requires and whether it may
@@ -252,16 +257,7 @@ where
         return Ok(value);
     }
     let value = D::resolve(parts, state, chain).await?;
-    let cache = match parts.extensions.get_mut::<DependencyCache>() {
-        Some(cache) => cache,
-        None => {
-            parts.extensions.insert(DependencyCache::default());
-            parts
-                .extensions
-                .get_mut::<DependencyCache>()
-                .expect("inserted just above")
-        }
-    };
+    let cache = parts.extensions.get_or_insert_default::<DependencyCache>();
     cache.entries.push(CacheEntry {
         key,
         value: Arc::new(value.clone()),

@@ -101,7 +101,10 @@ fn bearer_range(value: &[u8]) -> Option<std::ops::Range<usize>> {
 
 /// The ASCII characters Python's `str.strip()` removes, as FastAPI trims the token with it.
 fn is_strip_space(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f)
+    matches!(
+        byte,
+        b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f
+    )
 }
 
 /// The rejection of [`BearerToken`]: no bearer credentials in the request.

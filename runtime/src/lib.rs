@@ -54,9 +54,11 @@
 mod dependency;
 mod error;
 mod extract;
+mod form;
 mod password;
 mod scheme;
 mod scope;
+mod token;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -65,11 +67,21 @@ pub mod __private;
 pub use axum_scopes_macros::{dependency, requires_scopes};
 
 pub use crate::dependency::{
-    Dependency, DependencyInfo, DependencyOutput, Param, Resolve, Security, SecurityEdge,
-    Unscoped, resolve,
+    Dependency, DependencyInfo, DependencyOutput, Param, Resolve, Security, SecurityEdge, Unscoped,
+    resolve,
 };
 pub use crate::error::HttpError;
-pub use crate::password::{DEFAULT_MAX_WAIT, PasswordError, PasswordVerifier};
 pub use crate::extract::{BearerToken, Credential, MissingBearerToken, bearer_token};
+pub use crate::form::{
+    OAuth2FormRejection, OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict,
+    RequestValidationError, ValidationIssue,
+};
+pub use crate::password::{DEFAULT_MAX_WAIT, PasswordError, PasswordVerifier};
 pub use crate::scheme::{Scheme, SchemeInfo, ScopeInfo};
-pub use crate::scope::{InvalidScope, Scope, ScopeChain, SecurityScopes, is_valid as is_valid_scope};
+pub use crate::scope::{
+    InvalidScope, Scope, ScopeChain, SecurityScopes, is_valid as is_valid_scope,
+};
+pub use crate::token::{
+    DEFAULT_MAX_TOKEN_LEN, GrantedScopes, GrantedScopesIter, JwtKeys, MAX_LEEWAY, TokenError,
+};
+pub use jsonwebtoken;

@@ -11,7 +11,7 @@ pub use crate::dependency::{
 };
 pub use crate::extract::Credential;
 pub use crate::scope::{Scope, ScopeChain, SecurityScopes};
-pub use crate::{Security, SchemeInfo};
+pub use crate::{SchemeInfo, Security};
 pub use axum::extract::State;
 pub use axum::response::Response as HttpResponse;
 pub use http::request::Parts as RequestParts;
@@ -25,12 +25,12 @@ pub use http::request::Parts as RequestParts;
 )]
 pub trait DependencyParameter<S>: Sized {
     /// Extracts the parameter.
-    fn extract(
-        parts: &mut Parts,
-        state: &S,
-    ) -> impl Future<Output = Result<Self, Response>> + Send;
+    fn extract(parts: &mut Parts, state: &S)
+    -> impl Future<Output = Result<Self, Response>> + Send;
 }
 
+// Reported as `T: DependencyParameter<S>` with the note above, not as axum's generic note.
+#[diagnostic::do_not_recommend]
 impl<S, T> DependencyParameter<S> for T
 where
     S: Send + Sync,
@@ -57,9 +57,14 @@ pub trait DependencyReturn {
     /// # Errors
     ///
     /// The function's error, as a response.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the error is the answer the request ends with; boxing it would only add an allocation"
+    )]
     fn into_result(self) -> Result<Self::Output, Response>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T, E: IntoResponse> DependencyReturn for Result<T, E> {
     type Output = T;
 

@@ -75,7 +75,12 @@ async fn siblings(
     #[security(scopes = ["admin", "items"])] second: Security<leaf>,
     third: Security<leaf>,
 ) -> String {
-    format!("{}|{}|{}", first.join(" "), second.join(" "), third.join(" "))
+    format!(
+        "{}|{}|{}",
+        first.join(" "),
+        second.join(" "),
+        third.join(" ")
+    )
 }
 
 #[requires_scopes("items")]
@@ -87,10 +92,7 @@ async fn same_scopes_twice(
 }
 
 #[requires_scopes()]
-async fn uncached(
-    a: Security<leaf>,
-    #[security(use_cache = false)] b: Security<leaf>,
-) -> String {
+async fn uncached(a: Security<leaf>, #[security(use_cache = false)] b: Security<leaf>) -> String {
     format!("{}|{}", a.join(" "), b.join(" "))
 }
 
