@@ -552,21 +552,10 @@ fn pyjwt_header(algorithm: Algorithm) -> String {
     out
 }
 
-/// Unpadded base64url (RFC 7515 §2), written here because `jsonwebtoken`
-/// keeps its encoder private and this crate does not depend on `base64`.
+/// Unpadded base64url (RFC 7515 §2).
 fn b64url_encode_into(input: &[u8], out: &mut String) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    for chunk in input.chunks(3) {
-        let b0 = chunk[0];
-        let b1 = chunk.get(1).copied().unwrap_or(0);
-        let b2 = chunk.get(2).copied().unwrap_or(0);
-        let n = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
-        // 1 input byte -> 2 chars, 2 -> 3, 3 -> 4.
-        for i in 0..=chunk.len() {
-            let index = (n >> (18 - 6 * i)) & 0x3f;
-            out.push(char::from(ALPHABET[index as usize]));
-        }
-    }
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(input, out);
 }
 
 /// The scopes a token grants.
