@@ -1,0 +1,98 @@
+//! The tutorial's behaviour: in process through the router, and end to end against the demo on
+//! a real 127.0.0.1 port with a real HTTP client.
+
+use axum_scopes_tests::{client, demo, serve, tutorial_cases, via_http, via_router};
+
+#[tokio::test]
+async fn in_process() {
+    for case in tutorial_cases() {
+        case.check(&via_router(demo(), &case).await);
+    }
+}
+
+#[tokio::test]
+async fn over_http() {
+    let base = serve(demo()).await;
+    let client = client();
+    for case in tutorial_cases() {
+        case.check(&via_http(&client, &base, &case).await);
+    }
+}
+
+/// The tutorial's own walk-through: log in, then use the token on every route.
+#[tokio::test]
+async fn login_then_call() {
+    let base = serve(demo()).await;
+    let client = client();
+    let token: serde_json::Value = client
+        .post(format!("{base}/token"))
+        .form(&[
+            ("username", "johndoe"),
+            ("password", "secret"),
+            ("scope", "me items"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["token_type"], "bearer");
+    let access_token = token["access_token"].as_str().unwrap();
+    for (path, expected) in [
+        (
+            "/users/me/items/",
+            serde_json::json!([{ "item_id": "Foo", "owner": "johndoe" }]),
+        ),
+        ("/status/", serde_json::json!({ "status": "ok" })),
+    ] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.json::<serde_json::Value>().await.unwrap(),
+            expected
+        );
+    }
+}
+
+/// The token a client gets is the tutorial's: HS256, `sub`, `scopes` and an `exp` 30 minutes on.
+#[tokio::test]
+async fn issued_token_shape() {
+    use axum_scopes::JwtKeys;
+    let base = serve(demo()).await;
+    let body: serde_json::Value = client()
+        .post(format!("{base}/token"))
+        .form(&[
+            ("username", "johndoe"),
+            ("password", "secret"),
+            ("scope", "items"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = body["access_token"].as_str().unwrap();
+    let claims: serde_json::Value = JwtKeys::hs256(axum_scopes_demo::DEFAULT_SECRET_KEY.as_bytes())
+        .verify(token)
+        .unwrap();
+    let exp = claims["exp"].as_u64().unwrap();
+    let expected = axum_scopes_tests::now() + 30 * 60;
+    assert!(
+        exp.abs_diff(expected) <= 5,
+        "exp {exp} should be near {expected}"
+    );
+    assert_eq!(claims["sub"], "johndoe");
+    assert_eq!(claims["scopes"], serde_json::json!(["items"]));
+    let header = token.split('.').next().unwrap();
+    assert_eq!(
+        header, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        "PyJWT's header, byte for byte"
+    );
+}
