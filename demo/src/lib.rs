@@ -49,6 +49,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/status/", "GET"),
 ];
 
+pub mod first_steps;
+
 /// The app's shared state.
 #[derive(Clone)]
 pub struct AppState {

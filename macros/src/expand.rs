@@ -131,6 +131,7 @@ fn dependency(function: &Function) -> TokenStream {
     };
 
     quote! {
+        #[allow(clippy::unused_async, reason = "`#[dependency]` requires an `async fn`")]
         #item
 
         #[doc = #doc]

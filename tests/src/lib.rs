@@ -1,6 +1,11 @@
 //! Support code of the axum-scopes tests: tokens, the tutorial's cases and what a client sees of
 //! an answer, through the router in process or over real HTTP.
 
+#![allow(
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is the test failing, with its message"
+)]
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -351,6 +356,10 @@ pub fn tutorial_cases() -> Vec<Case> {
         Case::new("me, `crit` header", get.clone(), "/users/me/")
             .bearer(&token_with_crit(&json!({ "sub": "johndoe", "scopes": ["me"], "exp": exp })))
             .expect(401, credentials.clone(), me),
+        Case::new("me, token without `exp`", get.clone(), "/users/me/")
+            .bearer(&mint(&json!({ "sub": "johndoe", "scopes": ["me"] })))
+            .expect(401, credentials.clone(), me)
+            .differs("PyJWT accepts a token that never expires; here `exp` is required"),
         Case::new("redirect to the trailing slash", get.clone(), "/users/me")
             .expect(307, Value::Null, None)
             .location("/users/me/"),
@@ -487,7 +496,6 @@ pub fn client() -> reqwest::Client {
 }
 
 /// The demo app with the tutorial's secret.
-#[must_use]
 pub fn demo() -> Router {
     app(AppState::new(DEFAULT_SECRET_KEY.as_bytes()))
 }

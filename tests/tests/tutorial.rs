@@ -96,3 +96,57 @@ async fn issued_token_shape() {
         "PyJWT's header, byte for byte"
     );
 }
+
+/// "Security - First Steps": the token comes back as sent, Latin-1 decoded like Starlette does.
+#[tokio::test]
+async fn first_steps() {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    for (authorization, status, body) in [
+        (
+            Some(&b"Bearer abc.def"[..]),
+            200,
+            serde_json::json!({ "token": "abc.def" }),
+        ),
+        (
+            Some(b"BEARER  x "),
+            200,
+            serde_json::json!({ "token": "x" }),
+        ),
+        (
+            Some(b"Bearer \xe9"),
+            200,
+            serde_json::json!({ "token": "\u{e9}" }),
+        ),
+        (
+            Some(b"Basic abc"),
+            401,
+            serde_json::json!({ "detail": "Not authenticated" }),
+        ),
+        (
+            None,
+            401,
+            serde_json::json!({ "detail": "Not authenticated" }),
+        ),
+    ] {
+        let mut request = http::Request::get("/items/");
+        if let Some(value) = authorization {
+            request = request.header(
+                "authorization",
+                http::HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        let response = axum_scopes_demo::first_steps::app()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status);
+        let bytes = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+            body
+        );
+    }
+}
