@@ -1,0 +1,71 @@
+//! The macros' expansions are clean under strict lints: this file denies them, and `.ci/run`
+//! runs clippy on it with `-D warnings`.
+#![deny(
+    missing_docs,
+    unused_qualifications,
+    unreachable_pub,
+    clippy::pedantic,
+    clippy::nursery
+)]
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use axum_scopes::{BearerToken, HttpError, Security, SecurityScopes, dependency, requires_scopes};
+
+axum_scopes::oauth2_password_bearer! {
+    /// The scheme.
+    pub Oauth2 { token_url: "token", scopes: { "me" => "Me.", "items" => "Items." } }
+}
+
+/// The state.
+#[derive(Clone, Debug)]
+pub struct App;
+
+/// The innermost dependency.
+///
+/// # Errors
+///
+/// Never.
+#[dependency]
+pub async fn current_user(
+    security_scopes: SecurityScopes,
+    token: BearerToken<Oauth2>,
+    State(_app): State<App>,
+) -> Result<String, HttpError> {
+    Ok(format!("{} {}", security_scopes.scope_str(), token.as_bytes().len()))
+}
+
+/// A dependency with scopes and a per-parameter requirement.
+///
+/// # Errors
+///
+/// Never.
+#[dependency(state = App)]
+#[requires_scopes("me")]
+pub async fn active_user(
+    user: Security<current_user>,
+    #[security(scopes = ["items"], use_cache = false)] again: Security<current_user>,
+) -> Result<String, HttpError> {
+    Ok(format!("{} {}", *user, *again))
+}
+
+/// A handler.
+#[requires_scopes("items")]
+pub async fn handler(user: Security<active_user>) -> String {
+    user.into_inner()
+}
+
+/// A handler without scopes of its own.
+#[requires_scopes]
+pub async fn per_parameter(#[security(scopes = ["me"])] user: Security<current_user>) -> String {
+    user.into_inner()
+}
+
+#[test]
+fn builds() {
+    let _app: Router = Router::new()
+        .route("/", get(handler))
+        .route("/p", get(per_parameter))
+        .with_state(App);
+}
