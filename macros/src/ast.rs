@@ -13,6 +13,9 @@ pub(crate) struct Function {
     /// Every `#[requires_scopes]` on the function; more than one is an error in `valid`.
     pub(crate) requires: Vec<RequiresScopes>,
     pub(crate) params: Vec<Parameter>,
+    /// The paths of this crate's attributes that were written on the function and consumed
+    /// here, such as `requires_scopes` under `#[dependency]`.
+    pub(crate) consumed: Vec<syn::Path>,
 }
 
 pub(crate) struct Parameter {
@@ -50,6 +53,7 @@ impl Function {
         let mut errors = Errors::default();
         let mut dependency = None;
         let mut requires = Vec::new();
+        let mut consumed = Vec::new();
         match invocation {
             Invocation::Dependency => {
                 dependency = errors
@@ -63,6 +67,7 @@ impl Function {
         item.attrs.retain(|attr| {
             if attr::is(attr, "requires_scopes") {
                 requires.extend(errors.ok(RequiresScopes::from_attr(attr)));
+                consumed.push(attr.path().clone());
                 false
             } else if attr::is(attr, "dependency") {
                 if dependency.is_some() {
@@ -115,6 +120,7 @@ impl Function {
             dependency,
             requires,
             params,
+            consumed,
         };
         (function, errors.0)
     }

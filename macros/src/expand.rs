@@ -7,6 +7,7 @@ use syn::{FnArg, GenericArgument, Ident, ItemFn, LitStr, PathArguments, ReturnTy
 
 use crate::ast::{self, Errors, Function, ParamKind, Parameter};
 use crate::attr::Invocation;
+use crate::checks;
 use crate::fallback;
 
 pub(crate) fn entry(invocation: Invocation, args: TokenStream, item: &TokenStream) -> TokenStream {
@@ -17,10 +18,28 @@ pub(crate) fn entry(invocation: Invocation, args: TokenStream, item: &TokenStrea
     let (function, read_errors) = Function::from_syn(invocation, args, Span::call_site(), item_fn);
     let mut errors = Errors(read_errors);
     errors.ok(function.validate());
-    match errors.finish() {
+    let expanded = match errors.finish() {
         Ok(()) if function.dependency.is_some() => dependency(&function),
         Ok(()) => handler(&function),
         Err(error) => fallback::emit(&function, &error),
+    };
+    let consumed = consumed_attributes(&function);
+    quote!(#expanded #consumed)
+}
+
+/// Uses of the attributes this expansion consumed, so that their imports count as used.
+fn consumed_attributes(function: &Function) -> TokenStream {
+    let paths = &function.consumed;
+    if paths.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        const _: () = {
+            #(
+                #[allow(unused_imports)]
+                use #paths as _;
+            )*
+        };
     }
 }
 
@@ -34,10 +53,23 @@ fn handler(function: &Function) -> TokenStream {
         FnArg::Typed(typed) => Some(typed),
         FnArg::Receiver(_) => None,
     });
+    let mut infos = Vec::new();
+    let mut checks = Vec::new();
     for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
         if !matches!(param.kind, ParamKind::Security { .. }) {
             continue;
         }
+        let info = dependency_param(&param.ty, &quote!(&[]), true);
+        if let Some(args) = param.security_args() {
+            checks.push(checks::scopes(
+                "#[security]",
+                &param_name(&typed.pat),
+                args.span,
+                &args.scopes,
+                &quote!(&[#info]),
+            ));
+        }
+        infos.push(info);
         let scopes = edge_scopes(function.scopes(), param);
         let use_cache = param.security_args().is_none_or(|args| args.use_cache);
         if scopes.is_empty() && use_cache {
@@ -58,9 +90,39 @@ fn handler(function: &Function) -> TokenStream {
         });
         add_edge(&mut typed.ty, &marker);
     }
+    if let Some(requires) = function.requires.first() {
+        checks.push(checks::scopes(
+            "#[requires_scopes]",
+            &fn_name.to_string(),
+            requires.span,
+            &requires.scopes,
+            &quote!(&[#(#infos),*]),
+        ));
+    }
     quote! {
         #item
         #(#markers)*
+        #(#checks)*
+    }
+}
+
+/// The `Param` describing a `Security<D>` parameter of type `ty`.
+fn dependency_param(ty: &Type, scopes: &TokenStream, use_cache: bool) -> TokenStream {
+    quote_spanned! {ty.span()=>
+        ::axum_scopes::__private::Param::Dependency {
+            info: &<<#ty as ::axum_scopes::__private::SecurityParam>::Dependency
+                as ::axum_scopes::__private::Dependency>::INFO,
+            scopes: #scopes,
+            use_cache: #use_cache,
+        }
+    }
+}
+
+/// The parameter's name for messages: its identifier, or its pattern as written.
+fn param_name(pat: &syn::Pat) -> String {
+    match pat {
+        syn::Pat::Ident(ident) => ident.ident.to_string(),
+        other => other.to_token_stream().to_string(),
     }
 }
 
@@ -118,6 +180,31 @@ fn dependency(function: &Function) -> TokenStream {
     } = code;
 
     let (output, call) = output_and_call(item, &args);
+    let mut checks = Vec::new();
+    if let Some(requires) = function.requires.first() {
+        checks.push(checks::scopes(
+            "#[requires_scopes]",
+            &name_str,
+            requires.span,
+            &requires.scopes,
+            &quote!(<#name as ::axum_scopes::__private::Dependency>::INFO.params),
+        ));
+    }
+    let typed = item.sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(typed) => Some(typed),
+        FnArg::Receiver(_) => None,
+    });
+    for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
+        if let Some(args) = param.security_args() {
+            checks.push(checks::scopes(
+                "#[security]",
+                &param_name(&typed.pat),
+                args.span,
+                &args.scopes,
+                &quote!(&[<#name as ::axum_scopes::__private::Dependency>::INFO.params[#index]]),
+            ));
+        }
+    }
 
     // With a known state, every parameter is checked where it is written; otherwise the impl
     // holds for each state whose extractors fit, and the router reports a mismatch.
@@ -137,6 +224,8 @@ fn dependency(function: &Function) -> TokenStream {
         #[doc = #doc]
         #[allow(non_camel_case_types)]
         #vis struct #name {}
+
+        #(#checks)*
 
         const _: () = {
             #(#edges)*
@@ -204,14 +293,8 @@ impl ParamCode {
                 self.edges.push(quote! {
                     const #edge: &[::axum_scopes::__private::Scope] = &[#(#scopes),*];
                 });
-                self.infos.push(quote_spanned! {span=>
-                    ::axum_scopes::__private::Param::Dependency {
-                        info: &<<#ty as ::axum_scopes::__private::SecurityParam>::Dependency
-                            as ::axum_scopes::__private::Dependency>::INFO,
-                        scopes: #edge,
-                        use_cache: #use_cache,
-                    }
-                });
+                self.infos
+                    .push(dependency_param(ty, &edge.to_token_stream(), use_cache));
                 self.bounds.push(quote_spanned! {span=>
                     #ty: ::axum_scopes::__private::NestedSecurity<#state_ty>
                 });

@@ -37,7 +37,12 @@ fn dependency(item: &ItemFn) -> TokenStream {
             impl ::axum_scopes::__private::Dependency for #name {
                 type Output = #output;
                 const INFO: ::axum_scopes::__private::DependencyInfo =
-                    ::axum_scopes::__private::DependencyInfo::new(#name_str, &[], &[]);
+                    // Claims to enforce scopes, so that its users' checks stay quiet.
+                    ::axum_scopes::__private::DependencyInfo::new(
+                        #name_str,
+                        &[],
+                        &[::axum_scopes::__private::Param::SecurityScopes],
+                    );
             }
 
             impl<__AxumScopesState> ::axum_scopes::__private::Resolve<__AxumScopesState> for #name

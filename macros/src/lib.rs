@@ -3,8 +3,10 @@
 
 mod ast;
 mod attr;
+mod checks;
 mod expand;
 mod fallback;
+mod scheme;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -19,4 +21,10 @@ pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(attr::Invocation::Dependency, args.into(), &item.into()).into()
+}
+
+/// Declares an OAuth2 password-flow scheme and its scope catalogue. Documented in `axum-scopes`.
+#[proc_macro]
+pub fn oauth2_password_bearer(input: TokenStream) -> TokenStream {
+    scheme::expand(input.into()).into()
 }

@@ -143,7 +143,7 @@ struct Found {
 }
 
 /// RFC 6749 §3.3 scope tokens, each once per list.
-fn check_scopes(scopes: &[LitStr], errors: &mut Errors) {
+pub(crate) fn check_scopes(scopes: &[LitStr], errors: &mut Errors) {
     for (i, lit) in scopes.iter().enumerate() {
         let scope = lit.value();
         if scope.is_empty() {

@@ -51,6 +51,7 @@
 //!
 #![doc = include_str!("../docs/guide.md")]
 
+mod check;
 mod dependency;
 mod error;
 mod extract;
@@ -65,6 +66,38 @@ mod token;
 pub mod __private;
 
 pub use axum_scopes_macros::{dependency, requires_scopes};
+
+/// Declares an OAuth2 password-flow scheme (FastAPI's `OAuth2PasswordBearer`) and its scope
+/// catalogue.
+///
+/// The declared type is a [`Scheme`]; use it as the type parameter of [`BearerToken`]. Scopes
+/// must be valid RFC 6749 scope tokens, each declared once; both are checked at compile time,
+/// at the literal. An optional `name: "..."` sets the name the scheme has in OpenAPI (defaults
+/// to `OAuth2PasswordBearer`, as in FastAPI).
+///
+/// ```
+/// axum_scopes::oauth2_password_bearer! {
+///     /// The tutorial's scheme.
+///     pub Oauth2 {
+///         token_url: "token",
+///         scopes: {
+///             "me" => "Read information about the current user.",
+///             "items" => "Read items.",
+///         },
+///     }
+/// }
+///
+/// use axum_scopes::Scheme;
+/// assert_eq!(Oauth2::INFO.name, "OAuth2PasswordBearer");
+/// assert!(Oauth2::INFO.declares("items"));
+/// ```
+///
+/// ```compile_fail
+/// axum_scopes::oauth2_password_bearer! {
+///     Twice { token_url: "token", scopes: { "me" => "Me.", "me" => "Me again." } }
+/// }
+/// ```
+pub use axum_scopes_macros::oauth2_password_bearer;
 
 pub use crate::dependency::{
     Dependency, DependencyInfo, DependencyOutput, Param, Resolve, Security, SecurityEdge, Unscoped,

@@ -49,9 +49,14 @@ async fn database(State(counters): State<Counters>) -> Result<u32, HttpError> {
     Ok(7)
 }
 
+/// Requires `admin` (and sees it) above the unscoped `database`.
 #[dependency]
 #[requires_scopes("admin")]
-async fn scoped_database(db: Security<database>) -> Result<u32, HttpError> {
+async fn scoped_database(
+    security_scopes: SecurityScopes,
+    db: Security<database>,
+) -> Result<u32, HttpError> {
+    assert_eq!(security_scopes.scope_str(), "admin");
     Ok(*db)
 }
 
