@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, LitBool, LitStr, Meta, Token, Type};
+use syn::{Attribute, Ident, LitBool, LitStr, Meta, Token, Type};
 
 /// Which macro the compiler called.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -13,20 +13,24 @@ pub(crate) enum Invocation {
     Dependency,
 }
 
-/// `#[requires_scopes("a", "b")]`: the scope literals, in order.
+/// `#[requires_scopes("a", "b", any("c", "d"))]`: the plain scopes and the `any(..)`/`all(..)`
+/// requirements, in order.
 pub(crate) struct RequiresScopes {
     pub(crate) span: Span,
     pub(crate) scopes: Vec<LitStr>,
+    pub(crate) requirements: Vec<ScopeExpr>,
 }
 
 impl RequiresScopes {
     pub(crate) fn parse_args(span: Span, args: TokenStream) -> syn::Result<Self> {
-        let parser = |input: ParseStream| {
-            Punctuated::<ScopeLit, Token![,]>::parse_terminated(input)
-                .map(|list| list.into_iter().map(|lit| lit.0).collect::<Vec<_>>())
-        };
-        let scopes = parser.parse2(args)?;
-        Ok(Self { span, scopes })
+        let (scopes, requirements) = split(
+            Punctuated::<ScopeExpr, Token![,]>::parse_terminated.parse2(args)?,
+        );
+        Ok(Self {
+            span,
+            scopes,
+            requirements,
+        })
     }
 
     pub(crate) fn from_attr(attr: &Attribute) -> syn::Result<Self> {
@@ -34,6 +38,7 @@ impl RequiresScopes {
             Meta::Path(path) => Ok(Self {
                 span: path.span(),
                 scopes: Vec::new(),
+                requirements: Vec::new(),
             }),
             Meta::List(list) => Self::parse_args(attr.path().span(), list.tokens.clone()),
             Meta::NameValue(nv) => Err(syn::Error::new_spanned(
@@ -44,26 +49,78 @@ impl RequiresScopes {
     }
 }
 
-/// One scope literal, with a message that says what is expected otherwise.
-struct ScopeLit(LitStr);
+/// A scope literal, or `any(..)`/`all(..)` of such expressions.
+pub(crate) enum ScopeExpr {
+    Scope(LitStr),
+    Any(Ident, Vec<ScopeExpr>),
+    All(Ident, Vec<ScopeExpr>),
+}
 
-impl Parse for ScopeLit {
+impl ScopeExpr {
+    /// Every literal in the expression, in order.
+    pub(crate) fn literals<'a>(&'a self, out: &mut Vec<&'a LitStr>) {
+        match self {
+            Self::Scope(lit) => out.push(lit),
+            Self::Any(_, exprs) | Self::All(_, exprs) => {
+                for expr in exprs {
+                    expr.literals(out);
+                }
+            }
+        }
+    }
+}
+
+impl Parse for ScopeExpr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.peek(LitStr) {
-            return input.parse().map(Self);
+            return input.parse().map(Self::Scope);
+        }
+        if input.peek(Ident) && input.peek2(syn::token::Paren) {
+            let ident: Ident = input.parse()?;
+            if ident == "any" || ident == "all" {
+                let content;
+                syn::parenthesized!(content in input);
+                let list = Punctuated::<Self, Token![,]>::parse_terminated(&content)?
+                    .into_iter()
+                    .collect();
+                return Ok(if ident == "any" {
+                    Self::Any(ident, list)
+                } else {
+                    Self::All(ident, list)
+                });
+            }
+            return Err(syn::Error::new(
+                ident.span(),
+                format!("unknown requirement `{ident}`; expected `any(..)` or `all(..)`"),
+            ));
         }
         let unexpected: proc_macro2::TokenTree = input.parse()?;
         Err(syn::Error::new_spanned(
             unexpected,
-            "expected a scope as a string literal, such as `\"items\"`",
+            "expected a scope as a string literal, such as `\"items\"`, or `any(..)` / `all(..)`",
         ))
     }
+}
+
+/// Plain scopes apart from `any(..)`/`all(..)` requirements.
+fn split(exprs: Punctuated<ScopeExpr, Token![,]>) -> (Vec<LitStr>, Vec<ScopeExpr>) {
+    let mut scopes = Vec::new();
+    let mut requirements = Vec::new();
+    for expr in exprs {
+        match expr {
+            ScopeExpr::Scope(lit) => scopes.push(lit),
+            other => requirements.push(other),
+        }
+    }
+    (scopes, requirements)
 }
 
 /// `#[dependency]` or `#[dependency(state = App)]`.
 #[derive(Default)]
 pub(crate) struct DependencyArgs {
     pub(crate) state: Option<Type>,
+    /// A type implementing `utoipa::IntoResponses` that documents the failure answers.
+    pub(crate) responses: Option<Type>,
 }
 
 impl DependencyArgs {
@@ -76,9 +133,15 @@ impl DependencyArgs {
                 }
                 parsed.state = Some(meta.value()?.parse()?);
                 Ok(())
+            } else if meta.path.is_ident("responses") {
+                if parsed.responses.is_some() {
+                    return Err(meta.error("`responses` is given twice; keep one"));
+                }
+                parsed.responses = Some(meta.value()?.parse()?);
+                Ok(())
             } else {
                 Err(meta.error(
-                    "unknown argument of `#[dependency]`; the only argument is `state = YourState`",
+                    "unknown argument of `#[dependency]`; expected `state = YourState` or `responses = YourErrors`",
                 ))
             }
         });
@@ -92,7 +155,7 @@ impl DependencyArgs {
             Meta::List(list) => Self::parse_args(list.tokens.clone()),
             Meta::NameValue(nv) => Err(syn::Error::new_spanned(
                 &nv.value,
-                "`#[dependency]` takes `(state = YourState)` or nothing",
+                "`#[dependency]` takes `(state = YourState, responses = YourErrors)` or nothing",
             )),
         }
     }
@@ -102,6 +165,7 @@ impl DependencyArgs {
 pub(crate) struct SecurityArgs {
     pub(crate) span: Span,
     pub(crate) scopes: Vec<LitStr>,
+    pub(crate) requirements: Vec<ScopeExpr>,
     pub(crate) use_cache: bool,
 }
 
@@ -110,6 +174,7 @@ impl SecurityArgs {
         let mut args = Self {
             span: attr.path().span(),
             scopes: Vec::new(),
+            requirements: Vec::new(),
             use_cache: true,
         };
         let (mut seen_scopes, mut seen_cache) = (false, false);
@@ -121,10 +186,8 @@ impl SecurityArgs {
                 let content;
                 let value = meta.value()?;
                 syn::bracketed!(content in value);
-                args.scopes = Punctuated::<ScopeLit, Token![,]>::parse_terminated(&content)?
-                    .into_iter()
-                    .map(|lit| lit.0)
-                    .collect();
+                (args.scopes, args.requirements) =
+                    split(Punctuated::<ScopeExpr, Token![,]>::parse_terminated(&content)?);
                 Ok(())
             } else if meta.path.is_ident("use_cache") {
                 if std::mem::replace(&mut seen_cache, true) {
@@ -148,4 +211,10 @@ pub(crate) fn is(attr: &Attribute, name: &str) -> bool {
         .segments
         .last()
         .is_some_and(|segment| segment.ident == name)
+}
+
+/// Whether `attr` is `#[utoipa::path(..)]`.
+pub(crate) fn is_utoipa_path(attr: &Attribute) -> bool {
+    let segments = &attr.path().segments;
+    segments.len() == 2 && segments[0].ident == "utoipa" && segments[1].ident == "path"
 }

@@ -12,7 +12,7 @@ pub(crate) fn scopes(
     attribute: &str,
     owner: &str,
     span: Span,
-    scopes: &[LitStr],
+    scopes: &[&LitStr],
     params: &TokenStream,
 ) -> TokenStream {
     if scopes.is_empty() {

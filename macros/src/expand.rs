@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, Ident, ItemFn, LitStr, PathArguments, ReturnType, Type};
 
 use crate::ast::{self, Errors, Function, ParamKind, Parameter};
-use crate::attr::Invocation;
+use crate::attr::{self, Invocation, ScopeExpr};
 use crate::checks;
 use crate::fallback;
 
@@ -54,29 +54,44 @@ fn handler(function: &Function) -> TokenStream {
         FnArg::Receiver(_) => None,
     });
     let mut infos = Vec::new();
+    let mut documented = Vec::new();
     let mut checks = Vec::new();
     for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
         if !matches!(param.kind, ParamKind::Security { .. }) {
             continue;
         }
-        let info = dependency_param(&param.ty, &quote!(&[]), true);
+        let info = dependency_param(&param.ty, &quote!(&[]), &quote!(&[]), true);
         if let Some(args) = param.security_args() {
             checks.push(checks::scopes(
                 "#[security]",
                 &param_name(&typed.pat),
                 args.span,
-                &args.scopes,
+                &literals(&args.scopes, &args.requirements),
                 &quote!(&[#info]),
             ));
         }
         infos.push(info);
         let scopes = edge_scopes(function.scopes(), param);
+        let requirements: Vec<TokenStream> = function
+            .requires
+            .first()
+            .map_or(&[][..], |requires| &requires.requirements[..])
+            .iter()
+            .chain(param.security_args().map_or(&[][..], |args| &args.requirements[..]))
+            .map(requirement)
+            .collect();
         let use_cache = param.security_args().is_none_or(|args| args.use_cache);
-        if scopes.is_empty() && use_cache {
+        let scope_values: Vec<_> = scopes.iter().map(|lit| scope(lit)).collect();
+        documented.push(dependency_param(
+            &param.ty,
+            &quote!(&[#(#scope_values),*]),
+            &quote!(&[#(#requirements),*]),
+            use_cache,
+        ));
+        if scopes.is_empty() && requirements.is_empty() && use_cache {
             continue;
         }
         let marker = format_ident!("__axum_scopes_{}_{}", fn_name, index);
-        let scope_values = scopes.iter().map(|lit| scope(lit));
         markers.push(quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
@@ -85,6 +100,8 @@ fn handler(function: &Function) -> TokenStream {
             #[automatically_derived]
             impl ::axum_scopes::__private::SecurityEdge for #marker {
                 const SCOPES: &'static [::axum_scopes::__private::Scope] = &[#(#scope_values),*];
+                const REQUIREMENTS: &'static [::axum_scopes::__private::Requirement] =
+                    &[#(#requirements),*];
                 const USE_CACHE: bool = #use_cache;
             }
         });
@@ -95,25 +112,143 @@ fn handler(function: &Function) -> TokenStream {
             "#[requires_scopes]",
             &fn_name.to_string(),
             requires.span,
-            &requires.scopes,
+            &literals(&requires.scopes, &requires.requirements),
             &quote!(&[#(#infos),*]),
         ));
     }
+    let openapi = openapi_path(&mut item, function, &documented);
     quote! {
         #item
         #(#markers)*
         #(#checks)*
+        #openapi
+    }
+}
+
+/// With `#[utoipa::path(..)]` below: utoipa implements its traits on an inner type
+/// (`impl_for`), and `__path_<fn>`, which utoipa's `paths(..)` and utoipa-axum's `routes!`
+/// name, delegates to it and adds the security requirement and the dependencies' failure
+/// answers. Without it: a `__path_<fn>` that collides with utoipa's when `#[utoipa::path]` was
+/// written above `#[requires_scopes]` and has already run, so the mistake cannot pass silently.
+fn openapi_path(item: &mut ItemFn, function: &Function, documented: &[TokenStream]) -> TokenStream {
+    let fn_name = item.sig.ident.clone();
+    let path = format_ident!("__path_{}", fn_name);
+    let span = function
+        .requires
+        .first()
+        .map_or_else(Span::call_site, |requires| requires.span);
+    let Some(attr) = item.attrs.iter_mut().find(|attr| attr::is_utoipa_path(attr)) else {
+        return quote_spanned! {span=>
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            pub struct #path {}
+        };
+    };
+    let inner = format_ident!("__axum_scopes_path_{}", fn_name);
+    if let syn::Meta::List(list) = &mut attr.meta {
+        let tokens = &list.tokens;
+        list.tokens = if tokens.is_empty() {
+            quote!(impl_for = #inner)
+        } else {
+            quote!(#tokens, impl_for = #inner)
+        };
+    }
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #[derive(Clone)]
+        pub struct #inner;
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #[derive(Clone)]
+        pub struct #path;
+
+        const _: () = {
+            use ::axum_scopes::__private::utoipa;
+
+            #[automatically_derived]
+            impl utoipa::Path for #path {
+                fn path() -> ::std::string::String {
+                    <#inner as utoipa::Path>::path()
+                }
+
+                fn methods() -> ::std::vec::Vec<utoipa::openapi::path::HttpMethod> {
+                    <#inner as utoipa::Path>::methods()
+                }
+
+                fn operation() -> utoipa::openapi::path::Operation {
+                    const PARAMS: &[::axum_scopes::__private::Param] = &[#(#documented),*];
+                    ::axum_scopes::__private::secure_operation(
+                        <#inner as utoipa::Path>::operation(),
+                        PARAMS,
+                    )
+                }
+            }
+
+            #[automatically_derived]
+            impl<'t> utoipa::__dev::Tags<'t> for #path {
+                fn tags() -> ::std::vec::Vec<&'t str> {
+                    <#inner as utoipa::__dev::Tags<'t>>::tags()
+                }
+            }
+
+            #[automatically_derived]
+            impl utoipa::__dev::SchemaReferences for #path {
+                fn schemas(
+                    schemas: &mut ::std::vec::Vec<(
+                        ::std::string::String,
+                        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+                    )>,
+                ) {
+                    <#inner as utoipa::__dev::SchemaReferences>::schemas(schemas);
+                }
+            }
+        };
     }
 }
 
 /// The `Param` describing a `Security<D>` parameter of type `ty`.
-fn dependency_param(ty: &Type, scopes: &TokenStream, use_cache: bool) -> TokenStream {
+fn dependency_param(
+    ty: &Type,
+    scopes: &TokenStream,
+    requirements: &TokenStream,
+    use_cache: bool,
+) -> TokenStream {
     quote_spanned! {ty.span()=>
         ::axum_scopes::__private::Param::Dependency {
             info: &<<#ty as ::axum_scopes::__private::SecurityParam>::Dependency
                 as ::axum_scopes::__private::Dependency>::INFO,
             scopes: #scopes,
+            requirements: #requirements,
             use_cache: #use_cache,
+        }
+    }
+}
+
+/// Every scope literal of an attribute: its plain scopes and those inside `any(..)`/`all(..)`.
+fn literals<'a>(scopes: &'a [LitStr], requirements: &'a [ScopeExpr]) -> Vec<&'a LitStr> {
+    let mut literals: Vec<&LitStr> = scopes.iter().collect();
+    for requirement in requirements {
+        requirement.literals(&mut literals);
+    }
+    literals
+}
+
+/// A `Requirement` expression.
+fn requirement(expr: &ScopeExpr) -> TokenStream {
+    match expr {
+        ScopeExpr::Scope(lit) => {
+            let scope = scope(lit);
+            quote!(::axum_scopes::__private::Requirement::Scope(#scope))
+        }
+        ScopeExpr::Any(_, list) => {
+            let list = list.iter().map(requirement);
+            quote!(::axum_scopes::__private::Requirement::Any(&[#(#list),*]))
+        }
+        ScopeExpr::All(_, list) => {
+            let list = list.iter().map(requirement);
+            quote!(::axum_scopes::__private::Requirement::All(&[#(#list),*]))
         }
     }
 }
@@ -162,6 +297,12 @@ fn dependency(function: &Function) -> TokenStream {
         "The dependency [`{name}()`]: take its value as `Security<{name}>`.\n\nGenerated by `#[dependency]`."
     );
     let own_scopes = function.scopes().iter().map(scope);
+    let own_requirements = function
+        .requires
+        .first()
+        .map_or(&[][..], |requires| &requires.requirements[..])
+        .iter()
+        .map(requirement);
     let state = dependency_state(function);
     let state_ty = state
         .clone()
@@ -180,31 +321,8 @@ fn dependency(function: &Function) -> TokenStream {
     } = code;
 
     let (output, call) = output_and_call(item, &args);
-    let mut checks = Vec::new();
-    if let Some(requires) = function.requires.first() {
-        checks.push(checks::scopes(
-            "#[requires_scopes]",
-            &name_str,
-            requires.span,
-            &requires.scopes,
-            &quote!(<#name as ::axum_scopes::__private::Dependency>::INFO.params),
-        ));
-    }
-    let typed = item.sig.inputs.iter().filter_map(|input| match input {
-        FnArg::Typed(typed) => Some(typed),
-        FnArg::Receiver(_) => None,
-    });
-    for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
-        if let Some(args) = param.security_args() {
-            checks.push(checks::scopes(
-                "#[security]",
-                &param_name(&typed.pat),
-                args.span,
-                &args.scopes,
-                &quote!(&[<#name as ::axum_scopes::__private::Dependency>::INFO.params[#index]]),
-            ));
-        }
-    }
+    let responses = documented_responses(function);
+    let checks = dependency_checks(function);
 
     // With a known state, every parameter is checked where it is written; otherwise the impl
     // holds for each state whose extractors fit, and the router reports a mismatch.
@@ -238,7 +356,9 @@ fn dependency(function: &Function) -> TokenStream {
                         #name_str,
                         &[#(#own_scopes),*],
                         &[#(#infos),*],
-                    );
+                    )
+                    .with_requirements(&[#(#own_requirements),*])
+                    .with_responses(#responses);
             }
 
             #[automatically_derived]
@@ -253,7 +373,10 @@ fn dependency(function: &Function) -> TokenStream {
                     ::axum_scopes::__private::HttpResponse,
                 > {
                     let __axum_scopes_chain = __axum_scopes_above
-                        .push(<Self as ::axum_scopes::__private::Dependency>::INFO.scopes);
+                        .push_with(
+                            <Self as ::axum_scopes::__private::Dependency>::INFO.scopes,
+                            <Self as ::axum_scopes::__private::Dependency>::INFO.requirements,
+                        );
                     #(#extractions)*
                     #call
                 }
@@ -289,18 +412,30 @@ impl ParamCode {
                     .map_or(&[][..], |args| &args.scopes[..])
                     .iter()
                     .map(scope);
+                let edge_requirements = format_ident!("__AXUM_SCOPES_EDGE_REQUIREMENTS{}", index);
+                let requirements = param
+                    .security_args()
+                    .map_or(&[][..], |args| &args.requirements[..])
+                    .iter()
+                    .map(requirement);
                 let use_cache = param.security_args().is_none_or(|args| args.use_cache);
                 self.edges.push(quote! {
                     const #edge: &[::axum_scopes::__private::Scope] = &[#(#scopes),*];
+                    const #edge_requirements: &[::axum_scopes::__private::Requirement] =
+                        &[#(#requirements),*];
                 });
-                self.infos
-                    .push(dependency_param(ty, &edge.to_token_stream(), use_cache));
+                self.infos.push(dependency_param(
+                    ty,
+                    &edge.to_token_stream(),
+                    &edge_requirements.to_token_stream(),
+                    use_cache,
+                ));
                 self.bounds.push(quote_spanned! {span=>
                     #ty: ::axum_scopes::__private::NestedSecurity<#state_ty>
                 });
                 self.extractions.push(quote_spanned! {span=>
                 let #arg = match <#ty as ::axum_scopes::__private::NestedSecurity<#state_ty>>::resolve_nested(
-                    __axum_scopes_parts, __axum_scopes_state, &__axum_scopes_chain, #edge, #use_cache,
+                    __axum_scopes_parts, __axum_scopes_state, &__axum_scopes_chain, #edge, #edge_requirements, #use_cache,
                 ).await {
                     ::core::result::Result::Ok(value) => value,
                     ::core::result::Result::Err(response) => return ::core::result::Result::Err(response),
@@ -364,6 +499,79 @@ pub(crate) fn output_and_call(item: &ItemFn, args: &[Ident]) -> (TokenStream, To
             quote_spanned!(ty.span()=> #ty),
             quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
         ),
+    }
+}
+
+/// The compile-time checks of a dependency's own and per-parameter scopes.
+fn dependency_checks(function: &Function) -> Vec<TokenStream> {
+    let name = &function.item.sig.ident;
+    let mut checks = Vec::new();
+    if let Some(requires) = function.requires.first() {
+        checks.push(checks::scopes(
+            "#[requires_scopes]",
+            &name.to_string(),
+            requires.span,
+            &literals(&requires.scopes, &requires.requirements),
+            &quote!(<#name as ::axum_scopes::__private::Dependency>::INFO.params),
+        ));
+    }
+    let typed = function.item.sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(typed) => Some(typed),
+        FnArg::Receiver(_) => None,
+    });
+    for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
+        if let Some(args) = param.security_args() {
+            checks.push(checks::scopes(
+                "#[security]",
+                &param_name(&typed.pat),
+                args.span,
+                &literals(&args.scopes, &args.requirements),
+                &quote!(&[<#name as ::axum_scopes::__private::Dependency>::INFO.params[#index]]),
+            ));
+        }
+    }
+    checks
+}
+
+/// The failure answers a dependency documents: `#[dependency(responses = T)]`, else its error
+/// type's when that implements `utoipa::IntoResponses`.
+fn documented_responses(function: &Function) -> TokenStream {
+    let explicit = function
+        .dependency
+        .as_ref()
+        .and_then(|args| args.responses.as_ref());
+    if let Some(ty) = explicit {
+        return quote_spanned! {ty.span()=>
+            ::core::option::Option::Some(
+                <#ty as ::axum_scopes::__private::utoipa::IntoResponses>::responses
+                    as ::axum_scopes::__private::ResponsesFn,
+            )
+        };
+    }
+    let error = match &function.item.sig.output {
+        ReturnType::Type(_, ty) => result_err_type(ty),
+        ReturnType::Default => None,
+    };
+    if let Some(error) = error {
+        quote! {{
+            #[allow(unused_imports)]
+            use ::axum_scopes::__private::UndocumentedResponses as _;
+            ::axum_scopes::__private::ResponsesOf::<#error>::RESPONSES
+        }}
+    } else {
+        quote!(::core::option::Option::None)
+    }
+}
+
+/// The `E` of `Result<T, E>`.
+fn result_err_type(ty: &Type) -> Option<&Type> {
+    let segment = ast::last_segment(ty).filter(|segment| segment.ident == "Result")?;
+    match &segment.arguments {
+        PathArguments::AngleBracketed(args) => match args.args.iter().nth(1)? {
+            GenericArgument::Type(error) => Some(error),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -3,6 +3,7 @@
 use syn::LitStr;
 
 use crate::ast::{Errors, Function, ParamKind, Parameter};
+use crate::attr::ScopeExpr;
 
 impl Function {
     pub(crate) fn validate(&self) -> syn::Result<()> {
@@ -30,6 +31,7 @@ impl Function {
         }
         for requires in &self.requires {
             check_scopes(&requires.scopes, &mut errors);
+            check_requirements(&requires.requirements, &mut errors);
         }
 
         let mut found = Found::default();
@@ -43,10 +45,14 @@ impl Function {
 
         let has_scopes = !self.scopes().is_empty()
             || self
+                .requires
+                .first()
+                .is_some_and(|requires| !requires.requirements.is_empty())
+            || self
                 .params
                 .iter()
                 .filter_map(|param| param.security_args())
-                .any(|args| !args.scopes.is_empty());
+                .any(|args| !args.scopes.is_empty() || !args.requirements.is_empty());
         if self.dependency.is_none() && has_scopes && !has_security && !has_security_scopes {
             let span = self.requires.first().map_or(sig.ident.span(), |r| r.span);
             errors.push(syn::Error::new(
@@ -117,6 +123,7 @@ impl Function {
         if let Some(args) = param.security_args() {
             if matches!(param.kind, ParamKind::Security { .. }) {
                 check_scopes(&args.scopes, errors);
+                check_requirements(&args.requirements, errors);
             } else {
                 errors.push(syn::Error::new(
                     args.span,
@@ -164,6 +171,40 @@ pub(crate) fn check_scopes(scopes: &[LitStr], errors: &mut Errors) {
                 lit.span(),
                 format!("duplicate scope `{scope}`; remove this one"),
             ));
+        }
+    }
+}
+
+/// `any(..)`/`all(..)`: not empty, every literal a scope, no literal twice in one list.
+fn check_requirements(requirements: &[ScopeExpr], errors: &mut Errors) {
+    for requirement in requirements {
+        let (ident, exprs) = match requirement {
+            ScopeExpr::Scope(lit) => {
+                check_scopes(std::slice::from_ref(lit), errors);
+                continue;
+            }
+            ScopeExpr::Any(ident, exprs) | ScopeExpr::All(ident, exprs) => (ident, exprs),
+        };
+        if exprs.is_empty() {
+            errors.push(syn::Error::new(
+                ident.span(),
+                format!("`{ident}()` is empty; list at least one scope, such as `{ident}(\"items\")`"),
+            ));
+        }
+        let literals: Vec<LitStr> = exprs
+            .iter()
+            .filter_map(|expr| match expr {
+                ScopeExpr::Scope(lit) => Some(lit.clone()),
+                _ => None,
+            })
+            .collect();
+        check_scopes(&literals, errors);
+        let nested: Vec<&ScopeExpr> = exprs
+            .iter()
+            .filter(|expr| !matches!(expr, ScopeExpr::Scope(_)))
+            .collect();
+        for expr in nested {
+            check_requirements(std::slice::from_ref(expr), errors);
         }
     }
 }

@@ -10,7 +10,8 @@ use axum::extract::FromRequestParts;
 use axum::response::Response;
 use http::request::Parts;
 
-use crate::{SchemeInfo, Scope, ScopeChain};
+use crate::openapi::ResponsesFn;
+use crate::{Requirement, SchemeInfo, Scope, ScopeChain};
 
 /// A dependency: a function marked [`#[dependency]`](crate::dependency), usable as
 /// [`Security<D>`].
@@ -40,8 +41,13 @@ pub struct DependencyInfo {
     pub name: &'static str,
     /// The scopes of the dependency's own `#[requires_scopes]`.
     pub scopes: &'static [Scope],
+    /// The `any(..)`/`all(..)` requirements of its own `#[requires_scopes]`.
+    pub requirements: &'static [Requirement],
     /// The parameters, in order.
     pub params: &'static [Param],
+    /// The failure answers the dependency documents in OpenAPI: those of its error type when it
+    /// implements `utoipa::IntoResponses`, or of `#[dependency(responses = T)]`.
+    pub responses: Option<ResponsesFn>,
 }
 
 impl DependencyInfo {
@@ -55,8 +61,24 @@ impl DependencyInfo {
         Self {
             name,
             scopes,
+            requirements: &[],
             params,
+            responses: None,
         }
+    }
+
+    /// This description with `any(..)`/`all(..)` requirements of its own.
+    #[must_use]
+    pub const fn with_requirements(mut self, requirements: &'static [Requirement]) -> Self {
+        self.requirements = requirements;
+        self
+    }
+
+    /// This description with the failure answers of `responses`.
+    #[must_use]
+    pub const fn with_responses(mut self, responses: Option<ResponsesFn>) -> Self {
+        self.responses = responses;
+        self
     }
 
     /// Whether the dependency or any dependency below it takes [`SecurityScopes`](crate::SecurityScopes).
@@ -88,6 +110,8 @@ pub enum Param {
         info: &'static DependencyInfo,
         /// The scopes added on this parameter (`#[security(scopes = [..])]`).
         scopes: &'static [Scope],
+        /// The `any(..)`/`all(..)` requirements added on this parameter.
+        requirements: &'static [Requirement],
         /// Whether the value may come from the request's cache.
         use_cache: bool,
     },
@@ -137,6 +161,8 @@ impl<T: Clone + Send + Sync + 'static> DependencyOutput for T {}
 pub trait SecurityEdge: 'static {
     /// The scopes required on this edge, in order.
     const SCOPES: &'static [Scope];
+    /// The `any(..)`/`all(..)` requirements on this edge. Defaults to none.
+    const REQUIREMENTS: &'static [Requirement] = &[];
     /// Whether the dependency's value may come from the request's cache. Defaults to `true`.
     const USE_CACHE: bool = true;
 }
@@ -221,7 +247,7 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let chain = ScopeChain::root(E::SCOPES);
+        let chain = ScopeChain::root_with(E::SCOPES, E::REQUIREMENTS);
         resolve::<D, S>(parts, state, &chain, E::USE_CACHE)
             .await
             .map(Self::new)
@@ -269,22 +295,27 @@ where
 struct CacheKey {
     dependency: TypeId,
     scopes: Box<[Scope]>,
+    requirements: Box<[Requirement]>,
 }
 
 impl CacheKey {
+    /// `D`'s own scopes are the same under every key of `D`, so only the chain above counts.
     fn of<D: Dependency>(chain: &ScopeChain<'_>) -> Self {
-        let scopes = if const { D::INFO.uses_scopes() } {
-            let mut scopes = chain.to_vec();
-            scopes.extend_from_slice(D::INFO.scopes);
-            scopes.sort_unstable();
-            scopes.dedup();
-            scopes.into_boxed_slice()
-        } else {
-            Box::default()
-        };
+        if !const { D::INFO.uses_scopes() } {
+            return Self {
+                dependency: TypeId::of::<D>(),
+                scopes: Box::default(),
+                requirements: Box::default(),
+            };
+        }
+        let mut scopes = chain.to_vec();
+        scopes.sort_unstable();
+        let mut requirements = chain.requirements();
+        requirements.sort_unstable();
         Self {
             dependency: TypeId::of::<D>(),
-            scopes,
+            scopes: scopes.into_boxed_slice(),
+            requirements: requirements.into_boxed_slice(),
         }
     }
 }

@@ -51,15 +51,21 @@
 //!
 #![doc = include_str!("../docs/guide.md")]
 
+mod auth;
 mod check;
+mod credential;
 mod dependency;
 mod error;
 mod extract;
 mod form;
+pub mod openapi;
 mod password;
 mod scheme;
 mod scope;
 mod token;
+mod verify;
+#[cfg(feature = "jwks")]
+mod jwks;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -99,6 +105,14 @@ pub use axum_scopes_macros::{dependency, requires_scopes};
 /// ```
 pub use axum_scopes_macros::oauth2_password_bearer;
 
+pub use crate::auth::{
+    AuthConfig, AuthError, AuthErrorKind, CredentialKind, ErrorStyle, InvalidRealm, InvalidRequest,
+    Realm, challenge,
+};
+pub use crate::credential::{
+    ApiKey, ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, ApiKeys, BearerHeader, CredentialName,
+    CredentialSource, CsrfPolicy, Location, RawCredential, TokenCookie, find_credential,
+};
 pub use crate::dependency::{
     Dependency, DependencyInfo, DependencyOutput, Param, Resolve, Security, SecurityEdge, Unscoped,
     resolve,
@@ -112,9 +126,14 @@ pub use crate::form::{
 pub use crate::password::{DEFAULT_MAX_WAIT, PasswordError, PasswordVerifier};
 pub use crate::scheme::{Scheme, SchemeInfo, ScopeInfo};
 pub use crate::scope::{
-    InvalidScope, Scope, ScopeChain, SecurityScopes, is_valid as is_valid_scope,
+    InvalidScope, Requirement, Scope, ScopeChain, SecurityScopes, is_valid as is_valid_scope,
 };
 pub use crate::token::{
     DEFAULT_MAX_TOKEN_LEN, GrantedScopes, GrantedScopesIter, JwtKeys, MAX_LEEWAY, TokenError,
+};
+#[cfg(feature = "jwks")]
+pub use crate::jwks::{JwksError, JwksOptions, dangerous};
+pub use crate::verify::{
+    Authenticator, AuthenticatorBuilder, BuildError, Issuer, Key, KeyError, ScopesClaim, Verified,
 };
 pub use jsonwebtoken;

@@ -11,7 +11,7 @@ pub use crate::dependency::{
     Dependency, DependencyInfo, Param, Resolve, SecurityEdge, Unscoped, resolve,
 };
 pub use crate::extract::Credential;
-pub use crate::scope::{Scope, ScopeChain, SecurityScopes};
+pub use crate::scope::{Requirement, Scope, ScopeChain, SecurityScopes};
 pub use crate::{SchemeInfo, Security};
 pub use axum::extract::State;
 pub use axum::response::Response as HttpResponse;
@@ -85,6 +85,7 @@ pub trait NestedSecurity<S>: Sized {
         state: &S,
         chain: &ScopeChain<'_>,
         scopes: &'static [Scope],
+        requirements: &'static [Requirement],
         use_cache: bool,
     ) -> impl Future<Output = Result<Self, Response>> + Send;
 }
@@ -102,10 +103,11 @@ where
         state: &S,
         chain: &ScopeChain<'_>,
         scopes: &'static [Scope],
+        requirements: &'static [Requirement],
         use_cache: bool,
     ) -> Result<Self, Response> {
-        let edge = chain.push(E::SCOPES);
-        let chain = edge.push(scopes);
+        let edge = chain.push_with(E::SCOPES, E::REQUIREMENTS);
+        let chain = edge.push_with(scopes, requirements);
         resolve::<D, S>(parts, state, &chain, use_cache && E::USE_CACHE)
             .await
             .map(Self::new)
@@ -139,3 +141,22 @@ pub trait OtherParam {
 }
 
 impl<T: ?Sized> OtherParam for ParamKind<T> {}
+
+/// Tells, for an error type `E`, whether it documents its answers (`utoipa::IntoResponses`).
+pub struct ResponsesOf<E: ?Sized>(PhantomData<E>);
+
+impl<E: utoipa::IntoResponses> ResponsesOf<E> {
+    /// `E`'s documented answers.
+    pub const RESPONSES: Option<ResponsesFn> = Some(E::responses);
+}
+
+/// The fallback of [`ResponsesOf`]: an error type that documents nothing.
+pub trait UndocumentedResponses {
+    /// Nothing documented.
+    const RESPONSES: Option<ResponsesFn> = None;
+}
+
+impl<E: ?Sized> UndocumentedResponses for ResponsesOf<E> {}
+
+pub use crate::openapi::{ResponsesFn, secure_operation};
+pub use utoipa;

@@ -112,6 +112,67 @@ impl PartialEq<&str> for Scope {
 )]
 pub struct InvalidScope(());
 
+/// A requirement beyond "all of these scopes": `any(..)` and `all(..)`, nested.
+///
+/// `#[requires_scopes(any("items:read", "admin"))]` builds one. Plain scopes are kept apart as
+/// [`Scope`]s, so the common case never builds a `Requirement`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Requirement {
+    /// This scope.
+    Scope(Scope),
+    /// Every one of these.
+    All(&'static [Requirement]),
+    /// At least one of these.
+    Any(&'static [Requirement]),
+}
+
+impl Requirement {
+    /// Whether `granted` satisfies the requirement.
+    pub fn is_satisfied_by(&self, granted: &impl Fn(&str) -> bool) -> bool {
+        match self {
+            Self::Scope(scope) => granted(scope.as_str()),
+            Self::All(all) => all.iter().all(|requirement| requirement.is_satisfied_by(granted)),
+            Self::Any(any) => any.iter().any(|requirement| requirement.is_satisfied_by(granted)),
+        }
+    }
+
+    /// Visits every scope the requirement names, in order.
+    pub fn for_each_scope(&self, f: &mut impl FnMut(Scope)) {
+        match self {
+            Self::Scope(scope) => f(*scope),
+            Self::All(list) | Self::Any(list) => {
+                list.iter().for_each(|requirement| requirement.for_each_scope(f));
+            }
+        }
+    }
+
+    /// The requirement as alternatives, each a set of scopes that together satisfy it
+    /// (disjunctive normal form): what an OpenAPI `security` list expresses.
+    #[must_use]
+    pub fn alternatives(&self) -> Vec<Vec<Scope>> {
+        match self {
+            Self::Scope(scope) => vec![vec![*scope]],
+            Self::Any(any) => any.iter().flat_map(Requirement::alternatives).collect(),
+            Self::All(all) => all.iter().fold(vec![Vec::new()], |sets, requirement| {
+                let options = requirement.alternatives();
+                sets.iter()
+                    .flat_map(|set| {
+                        options.iter().map(move |option| {
+                            let mut joined = set.clone();
+                            for scope in option {
+                                if !joined.contains(scope) {
+                                    joined.push(*scope);
+                                }
+                            }
+                            joined
+                        })
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
 /// The scopes required along one dependency path, parent first, kept on the stack.
 ///
 /// Each dependency adds its own link on top of its parent's while it resolves its parameters, so
@@ -120,15 +181,23 @@ pub struct InvalidScope(());
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeChain<'a> {
     scopes: &'static [Scope],
+    requirements: &'static [Requirement],
     parent: Option<&'a ScopeChain<'a>>,
 }
 
 impl<'a> ScopeChain<'a> {
-    /// A chain holding only `scopes`.
+    /// A chain holding only `scopes`, all required.
     #[must_use]
     pub const fn root(scopes: &'static [Scope]) -> Self {
+        Self::root_with(scopes, &[])
+    }
+
+    /// A chain holding `scopes` and `requirements`, all required.
+    #[must_use]
+    pub const fn root_with(scopes: &'static [Scope], requirements: &'static [Requirement]) -> Self {
         Self {
             scopes,
+            requirements,
             parent: None,
         }
     }
@@ -136,33 +205,83 @@ impl<'a> ScopeChain<'a> {
     /// This chain followed by `scopes`.
     #[must_use]
     pub const fn push(&'a self, scopes: &'static [Scope]) -> Self {
+        self.push_with(scopes, &[])
+    }
+
+    /// This chain followed by `scopes` and `requirements`.
+    #[must_use]
+    pub const fn push_with(
+        &'a self,
+        scopes: &'static [Scope],
+        requirements: &'static [Requirement],
+    ) -> Self {
         Self {
             scopes,
+            requirements,
             parent: Some(self),
         }
     }
 
-    /// Visits every scope, outermost first, duplicates included.
-    fn for_each(&self, f: &mut impl FnMut(Scope)) {
+    fn links(&self, f: &mut impl FnMut(&ScopeChain<'_>)) {
         if let Some(parent) = self.parent {
-            parent.for_each(f);
+            parent.links(f);
         }
-        self.scopes.iter().copied().for_each(f);
+        f(self);
     }
 
     /// Whether the chain requires no scope at all.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty() && self.parent.is_none_or(ScopeChain::is_empty)
+        self.scopes.is_empty()
+            && self.requirements.is_empty()
+            && self.parent.is_none_or(ScopeChain::is_empty)
     }
 
-    /// The distinct scopes, outermost first, first occurrence kept.
+    /// Whether some link holds an `any(..)`/`all(..)` requirement.
+    fn has_requirements(&self) -> bool {
+        !self.requirements.is_empty() || self.parent.is_some_and(ScopeChain::has_requirements)
+    }
+
+    /// Every scope the chain names, outermost first, first occurrence kept.
     #[must_use]
     pub fn to_vec(&self) -> Vec<Scope> {
         let mut scopes = Vec::new();
-        self.for_each(&mut |scope| {
+        let mut add = |scope| {
             if !scopes.contains(&scope) {
                 scopes.push(scope);
+            }
+        };
+        self.links(&mut |link| {
+            link.scopes.iter().copied().for_each(&mut add);
+            for requirement in link.requirements {
+                requirement.for_each_scope(&mut add);
+            }
+        });
+        scopes
+    }
+
+    /// The distinct `any(..)`/`all(..)` requirements, outermost first.
+    #[must_use]
+    pub fn requirements(&self) -> Vec<Requirement> {
+        let mut requirements: Vec<Requirement> = Vec::new();
+        self.links(&mut |link| {
+            for requirement in link.requirements {
+                if !requirements.contains(requirement) {
+                    requirements.push(*requirement);
+                }
+            }
+        });
+        requirements
+    }
+
+    /// The plain scopes, outermost first, first occurrence kept.
+    fn plain(&self) -> Vec<Scope> {
+        let mut scopes: Vec<Scope> = Vec::new();
+        self.links(&mut |link| {
+            for scope in link.scopes {
+                if !scopes.contains(scope) {
+                    scopes.push(*scope);
+                }
             }
         });
         scopes
@@ -176,11 +295,17 @@ impl<'a> ScopeChain<'a> {
 /// dependency's own), duplicates dropped with the first occurrence kept. Under the tutorial's
 /// `read_own_items`, `get_current_user` sees `["items", "me"]`.
 ///
+/// With `any(..)` requirements, [`scopes`](Self::scopes) lists every scope named, which a
+/// FastAPI-style loop would all require: check with [`is_satisfied_by`](Self::is_satisfied_by),
+/// which evaluates the requirement itself.
+///
 /// Outside a dependency it is not an extractor: a handler requires scopes with
 /// `#[requires_scopes]` instead.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecurityScopes {
     scopes: Vec<Scope>,
+    /// Only with `any(..)`/`all(..)` requirements: the plain scopes and the requirements.
+    expression: Option<(Vec<Scope>, Vec<Requirement>)>,
 }
 
 impl SecurityScopes {
@@ -190,15 +315,27 @@ impl SecurityScopes {
         if chain.is_empty() {
             return Self::default();
         }
+        let expression = chain
+            .has_requirements()
+            .then(|| (chain.plain(), chain.requirements()));
         Self {
             scopes: chain.to_vec(),
+            expression,
         }
     }
 
-    /// The required scopes, outermost first.
+    /// Every required scope, outermost first.
     #[must_use]
     pub fn scopes(&self) -> &[Scope] {
         &self.scopes
+    }
+
+    /// The `any(..)`/`all(..)` requirements beyond plain scopes, outermost first.
+    #[must_use]
+    pub fn requirements(&self) -> &[Requirement] {
+        self.expression
+            .as_ref()
+            .map_or(&[], |(_, requirements)| requirements)
     }
 
     /// Whether no scope is required.
@@ -220,30 +357,44 @@ impl SecurityScopes {
         joined
     }
 
-    /// The first required scope that `granted` lacks, if any.
+    /// The first required plain scope that `granted` lacks, if any. With `any(..)`
+    /// requirements, use [`is_satisfied_by`](Self::is_satisfied_by).
     pub fn first_missing<'g, I>(&self, granted: I) -> Option<Scope>
     where
         I: IntoIterator<Item = &'g str>,
         I::IntoIter: Clone,
     {
+        let plain = self.expression.as_ref().map_or(&self.scopes, |(plain, _)| plain);
         let granted = granted.into_iter();
-        self.scopes
+        plain
             .iter()
             .copied()
             .find(|required| !granted.clone().any(|g| g == required.as_str()))
     }
 
-    /// Whether `granted` holds every required scope.
+    /// Whether `granted` satisfies the whole requirement: every plain scope and every
+    /// `any(..)`/`all(..)` expression.
     pub fn is_satisfied_by<'g, I>(&self, granted: I) -> bool
     where
         I: IntoIterator<Item = &'g str>,
         I::IntoIter: Clone,
     {
-        self.first_missing(granted).is_none()
+        let granted = granted.into_iter();
+        if self.first_missing(granted.clone()).is_some() {
+            return false;
+        }
+        let has = |scope: &str| granted.clone().any(|g| g == scope);
+        self.requirements()
+            .iter()
+            .all(|requirement| requirement.is_satisfied_by(&has))
     }
 
     /// The `WWW-Authenticate` challenge FastAPI's tutorial answers with: `Bearer` when no scope is
     /// required, else `Bearer scope="<scope_str>"`.
+    ///
+    /// With `any(..)` requirements the `scope` attribute lists every scope named: RFC 6750 gives
+    /// the attribute no way to express alternatives, and a token with all of them satisfies the
+    /// requirement.
     #[must_use]
     pub fn bearer_challenge(&self) -> HeaderValue {
         if self.scopes.is_empty() {
@@ -291,6 +442,27 @@ mod tests {
         let scopes = SecurityScopes::from_chain(&below);
         assert!(scopes.is_empty());
         assert_eq!(scopes.bearer_challenge(), "Bearer");
+    }
+
+    #[test]
+    fn any_and_all() {
+        const READ: Scope = Scope::new("items:read");
+        const ADMIN: Scope = Scope::new("admin");
+        const ANY: &[Requirement] = &[Requirement::Any(&[
+            Requirement::Scope(READ),
+            Requirement::All(&[Requirement::Scope(ADMIN), Requirement::Scope(ME)]),
+        ])];
+        let root = ScopeChain::root_with(&[ITEMS], ANY);
+        let scopes = SecurityScopes::from_chain(&root);
+        assert_eq!(scopes.scopes(), [ITEMS, READ, ADMIN, ME]);
+        assert!(scopes.is_satisfied_by(["items", "items:read"]));
+        assert!(scopes.is_satisfied_by(["items", "admin", "me"]));
+        assert!(!scopes.is_satisfied_by(["items", "admin"]));
+        assert!(!scopes.is_satisfied_by(["items:read"]), "the plain scope is still required");
+        assert_eq!(
+            ANY[0].alternatives(),
+            vec![vec![READ], vec![ADMIN, ME]]
+        );
     }
 
     #[test]

@@ -228,3 +228,57 @@ fn static_tree() {
         matches!(maybe.params, [Param::Credential(scheme)] if scheme.name == "OAuth2PasswordBearer")
     );
 }
+
+/// Enforces the whole requirement, `any(..)` included, against the scopes the request names in
+/// an `x-scopes` header (space separated), and reports what it sees.
+#[dependency]
+async fn checker(
+    security_scopes: SecurityScopes,
+    headers: http::HeaderMap,
+) -> Result<String, HttpError> {
+    let granted = headers
+        .get("x-scopes")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !security_scopes.is_satisfied_by(granted.split(' ')) {
+        return Err(HttpError::new(StatusCode::FORBIDDEN, "Not enough permissions")
+            .with_header(http::header::WWW_AUTHENTICATE, security_scopes.bearer_challenge()));
+    }
+    Ok(security_scopes.scope_str())
+}
+
+#[requires_scopes("me", any("items:read", all("admin", "audit")))]
+async fn alternatives(seen: Security<checker>) -> String {
+    seen.into_inner()
+}
+
+#[tokio::test]
+async fn any_of_alternatives_is_enforced() {
+    let app = Router::new().route("/alternatives", get(alternatives));
+    for (granted, status) in [
+        ("me items:read", StatusCode::OK),
+        ("me admin audit", StatusCode::OK),
+        ("me admin", StatusCode::FORBIDDEN),
+        ("items:read", StatusCode::FORBIDDEN),
+        ("me", StatusCode::FORBIDDEN),
+    ] {
+        let response = app
+            .clone()
+            .oneshot(
+                Request::get("/alternatives")
+                    .header("x-scopes", granted)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "granted: {granted}");
+        if status == StatusCode::FORBIDDEN {
+            assert_eq!(
+                response.headers()["www-authenticate"],
+                r#"Bearer scope="me items:read admin audit""#,
+                "the challenge lists every scope named"
+            );
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! OpenAPI documents from the same static tree the runtime enforces (utoipa).
+//!
+//! `#[requires_scopes]` above `#[utoipa::path(..)]` documents the operation's security
+//! requirement and its dependencies' failure answers; [`SchemeAddon`] adds the schemes to the
+//! document's components. Nothing is written by hand: a scope the runtime requires is in the
+//! document and the reverse, because both read [`Dependency::INFO`](crate::Dependency::INFO).
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::Response;
+use utoipa::openapi::security::{
+    Flow, OAuth2, Password, Scopes, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{OpenApi, RefOr};
+
+use crate::{Param, Scheme, SchemeInfo, Scope};
+
+/// The failure answers a dependency documents: `utoipa::IntoResponses::responses`.
+pub type ResponsesFn = fn() -> BTreeMap<String, RefOr<Response>>;
+
+/// The security requirement of an operation whose parameters are `params`.
+///
+/// For each scheme a chain ends in, the scopes required along the chains, outermost first,
+/// merged across chains (union, first seen first). `any(..)` requirements become alternatives:
+/// the list holds one requirement object per way to satisfy the operation (OpenAPI reads the
+/// list as "one of"), each naming every scheme it needs. An empty list means no chain ends in a
+/// scheme: the operation is not secured.
+#[must_use]
+pub fn security_requirements(params: &[Param]) -> Vec<SecurityRequirement> {
+    let mut schemes: Vec<(&'static str, Alternatives)> = Vec::new();
+    collect(params, &vec![Vec::new()], &mut schemes);
+    // One object per combination of the schemes' alternatives.
+    let mut objects: Vec<Vec<(&'static str, &[Scope])>> = vec![Vec::new()];
+    for (name, alternatives) in &schemes {
+        objects = objects
+            .iter()
+            .flat_map(|object| {
+                alternatives.iter().map(move |scopes| {
+                    let mut object = object.clone();
+                    object.push((*name, scopes.as_slice()));
+                    object
+                })
+            })
+            .collect();
+    }
+    objects
+        .into_iter()
+        .filter_map(|object| {
+            let mut entries = object.into_iter();
+            let (name, scopes) = entries.next()?;
+            let first = SecurityRequirement::new(name, scopes.iter().map(|scope| scope.as_str()));
+            Some(entries.fold(first, |requirement, (name, scopes)| {
+                requirement.add(name, scopes.iter().map(|scope| scope.as_str()))
+            }))
+        })
+        .collect()
+}
+
+/// Ways to satisfy a requirement: each a set of scopes, in the order first required.
+type Alternatives = Vec<Vec<Scope>>;
+
+fn collect(params: &[Param], above: &Alternatives, schemes: &mut Vec<(&'static str, Alternatives)>) {
+    for param in params {
+        match *param {
+            Param::Credential(scheme) => {
+                match schemes.iter_mut().find(|(name, _)| *name == scheme.name) {
+                    // Both chains must pass: every pair of their alternatives, joined.
+                    Some((_, existing)) => *existing = join(existing, above),
+                    None => schemes.push((scheme.name, above.clone())),
+                }
+            }
+            Param::Dependency {
+                info,
+                scopes,
+                requirements,
+                ..
+            } => {
+                let plain: Vec<Scope> = scopes.iter().chain(info.scopes).copied().collect();
+                let mut below = join(above, &vec![plain]);
+                for requirement in requirements.iter().chain(info.requirements) {
+                    below = join(&below, &requirement.alternatives());
+                }
+                collect(info.params, &below, schemes);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The alternatives that satisfy both `left` and `right`.
+fn join(left: &Alternatives, right: &Alternatives) -> Alternatives {
+    let mut joined: Alternatives = Vec::new();
+    for a in left {
+        for b in right {
+            let mut scopes = a.clone();
+            for scope in b {
+                if !scopes.contains(scope) {
+                    scopes.push(*scope);
+                }
+            }
+            if !joined.contains(&scopes) {
+                joined.push(scopes);
+            }
+        }
+    }
+    joined
+}
+
+/// The failure answers of every dependency below `params`, first documented first.
+#[must_use]
+pub fn failure_responses(params: &[Param]) -> BTreeMap<String, RefOr<Response>> {
+    let mut responses = BTreeMap::new();
+    add_responses(params, &mut responses);
+    responses
+}
+
+fn add_responses(params: &[Param], responses: &mut BTreeMap<String, RefOr<Response>>) {
+    for param in params {
+        if let Param::Dependency { info, .. } = param {
+            if let Some(documented) = info.responses {
+                for (status, response) in documented() {
+                    responses.entry(status).or_insert(response);
+                }
+            }
+            add_responses(info.params, responses);
+        }
+    }
+}
+
+/// `operation` with the security requirement and the failure answers of `params`.
+///
+/// The handler's own documented answers win over its dependencies' for the same status.
+#[must_use]
+pub fn secure_operation(mut operation: Operation, params: &[Param]) -> Operation {
+    let requirements = security_requirements(params);
+    if !requirements.is_empty() {
+        operation.security = Some(requirements);
+    }
+    for (status, response) in failure_responses(params) {
+        operation
+            .responses
+            .responses
+            .entry(status)
+            .or_insert(response);
+    }
+    operation
+}
+
+/// The OpenAPI security scheme of `info`: OAuth2 with the password flow and the catalogue.
+#[must_use]
+pub fn security_scheme(info: &SchemeInfo) -> SecurityScheme {
+    let scopes = info
+        .scopes
+        .iter()
+        .map(|entry| (entry.scope.as_str(), entry.description))
+        .collect::<Scopes>();
+    SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
+        info.token_url,
+        scopes,
+    ))]))
+}
+
+/// Adds the scheme `S` to an OpenAPI document's components, under its name.
+///
+/// Use it as a utoipa modifier, `#[openapi(modifiers(&SchemeAddon::<Oauth2>::new()))]`, or call
+/// [`SchemeAddon::apply`] on a document built by utoipa-axum's `OpenApiRouter`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SchemeAddon<S>(PhantomData<fn() -> S>);
+
+impl<S: Scheme> SchemeAddon<S> {
+    /// The addon.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+
+    /// Adds the scheme to `openapi`.
+    pub fn apply(openapi: &mut OpenApi) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(S::INFO.name, security_scheme(&S::INFO));
+    }
+}
+
+impl<S: Scheme> utoipa::Modify for SchemeAddon<S> {
+    fn modify(&self, openapi: &mut OpenApi) {
+        Self::apply(openapi);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DependencyInfo, ScopeInfo};
+
+    const SCHEME: SchemeInfo = SchemeInfo::oauth2_password(
+        "OAuth2PasswordBearer",
+        "token",
+        &[
+            ScopeInfo::new(Scope::new("me"), "Me."),
+            ScopeInfo::new(Scope::new("items"), "Items."),
+        ],
+    );
+    const LEAF: DependencyInfo =
+        DependencyInfo::new("leaf", &[], &[Param::SecurityScopes, Param::Credential(&SCHEME)]);
+    const MIDDLE: DependencyInfo = DependencyInfo::new(
+        "middle",
+        &[Scope::new("me")],
+        &[Param::Dependency {
+            info: &LEAF,
+            scopes: &[],
+            requirements: &[],
+            use_cache: true,
+        }],
+    );
+
+    const ITEMS: &[Scope] = &[Scope::new("items")];
+
+    fn json(requirements: &[SecurityRequirement]) -> String {
+        serde_json::to_string(requirements).unwrap()
+    }
+
+    #[test]
+    fn tutorial_requirements() {
+        let items = [Param::Dependency {
+            info: &MIDDLE,
+            scopes: ITEMS,
+            requirements: &[],
+            use_cache: true,
+        }];
+        assert_eq!(
+            json(&security_requirements(&items)),
+            r#"[{"OAuth2PasswordBearer":["items","me"]}]"#
+        );
+        let status = [Param::Dependency {
+            info: &LEAF,
+            scopes: &[],
+            requirements: &[],
+            use_cache: true,
+        }];
+        assert_eq!(
+            json(&security_requirements(&status)),
+            r#"[{"OAuth2PasswordBearer":[]}]"#
+        );
+        assert!(security_requirements(&[Param::Extractor]).is_empty());
+    }
+
+    #[test]
+    fn chains_merge_per_scheme() {
+        let params = [
+            Param::Dependency {
+                info: &LEAF,
+                scopes: ITEMS,
+                requirements: &[],
+                use_cache: true,
+            },
+            Param::Dependency {
+                info: &MIDDLE,
+                scopes: &[],
+                requirements: &[],
+                use_cache: true,
+            },
+        ];
+        assert_eq!(
+            json(&security_requirements(&params)),
+            r#"[{"OAuth2PasswordBearer":["items","me"]}]"#
+        );
+    }
+
+    #[test]
+    fn any_becomes_alternatives() {
+        use crate::Requirement;
+        const ANY: &[Requirement] = &[Requirement::Any(&[
+            Requirement::Scope(Scope::new("items")),
+            Requirement::Scope(Scope::new("admin")),
+        ])];
+        let params = [Param::Dependency {
+            info: &MIDDLE,
+            scopes: &[],
+            requirements: ANY,
+            use_cache: true,
+        }];
+        assert_eq!(
+            json(&security_requirements(&params)),
+            r#"[{"OAuth2PasswordBearer":["me","items"]},{"OAuth2PasswordBearer":["me","admin"]}]"#
+        );
+    }
+}
