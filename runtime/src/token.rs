@@ -53,8 +53,9 @@ const MIN_HS256_SECRET_LEN: usize = 32;
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {
-    /// The token is longer than [`JwtKeys::max_token_len`]; it was not
-    /// decoded at all.
+    /// The token is longer than [`JwtKeys::max_token_len`] (or
+    /// [`AuthenticatorBuilder::max_token_len`](crate::AuthenticatorBuilder::max_token_len));
+    /// it was not decoded at all.
     #[error("token exceeds the maximum accepted length")]
     TooLarge,
     /// The token is not a compact JWS: not three `.`-separated segments, a
@@ -80,7 +81,10 @@ pub enum TokenError {
     /// `exp` is in the past by more than [`JwtKeys::leeway`].
     #[error("token has expired")]
     Expired(#[source] JwtError),
-    /// `nbf` is in the future by more than [`JwtKeys::leeway`].
+    /// `nbf` is in the future by more than [`JwtKeys::leeway`] (or the
+    /// [`AuthenticatorBuilder::leeway`](crate::AuthenticatorBuilder::leeway)),
+    /// or, for [`Authenticator::verify`](crate::Authenticator::verify), `iat`
+    /// is.
     #[error("token is not valid yet")]
     NotYetValid(#[source] JwtError),
     /// A registered claim that must be present is absent, or present with
@@ -113,6 +117,31 @@ pub enum TokenError {
     /// not a property of the token.
     #[error("verification key is unusable")]
     InvalidKey(#[source] JwtError),
+    /// The token names a `kid` that no configured key carries, even after
+    /// the remote key sets were refreshed once (or the refresh was skipped
+    /// because the previous one is more recent than
+    /// [`JwksOptions::min_refresh_interval`](crate::JwksOptions::min_refresh_interval)).
+    /// A `kid` is only ever compared with the configured keys' ids: path or
+    /// SQL text in it is just an unknown key.
+    #[error("token names an unknown key")]
+    UnknownKey,
+    /// The key cannot be chosen without guessing: the token has no `kid` and
+    /// several configured keys accept its algorithm, or its `kid` is carried
+    /// by keys of several issuers.
+    #[error("token does not identify its key")]
+    AmbiguousKey,
+    /// The token names a `kid` that no key carries and a remote key set
+    /// that could hold it is failing to load (the provider is down, slow,
+    /// or answers with something that is not a key set), so the key may
+    /// exist. An answer of `503 Service Unavailable` fits better than 401.
+    #[error("verification keys are unavailable")]
+    KeysUnavailable,
+    /// [`AuthenticatorBuilder::require_access_token_type`](crate::AuthenticatorBuilder::require_access_token_type)
+    /// is set and the header's `typ` is neither `at+jwt` nor
+    /// `application/at+jwt` (RFC 9068 §4; compared case-insensitively). The
+    /// signature was valid.
+    #[error("token is not an access token")]
+    WrongType,
     /// [`JwtKeys::issue`] was called on keys built by
     /// [`JwtKeys::verify_only`].
     #[error("no signing key is configured")]
@@ -127,7 +156,7 @@ impl TokenError {
     /// Maps a `jsonwebtoken` decoding failure to the variant naming what
     /// happened. Only runs on the rejection path.
     #[cold]
-    fn from_decode(token: &[u8], err: JwtError) -> Self {
+    pub(crate) fn from_decode(token: &[u8], err: JwtError) -> Self {
         match err.kind() {
             ErrorKind::ExpiredSignature => Self::Expired(err),
             ErrorKind::ImmatureSignature => Self::NotYetValid(err),
@@ -532,7 +561,7 @@ fn not_an_object() -> TokenError {
 /// An `Err` means a provider is already installed (the application's
 /// deliberate choice), which is kept. The `Once` makes later constructions
 /// free.
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let _ =
@@ -620,6 +649,20 @@ impl GrantedScopes {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.scopes.is_empty()
+    }
+
+    /// Takes `scopes` as they came, dropping duplicates (first occurrence
+    /// kept) in place, so the list is allocated once.
+    pub(crate) fn from_vec(mut scopes: Vec<String>) -> Self {
+        let mut kept = 0;
+        for i in 0..scopes.len() {
+            if !scopes[..kept].contains(&scopes[i]) {
+                scopes.swap(kept, i);
+                kept += 1;
+            }
+        }
+        scopes.truncate(kept);
+        Self { scopes }
     }
 
     fn push_unique(&mut self, scope: String) {
