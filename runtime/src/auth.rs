@@ -1,0 +1,682 @@
+//! RFC 6750 answers: what went wrong with a request's credentials, and how to say it over HTTP.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, StatusCode};
+
+use crate::{CsrfPolicy, SecurityScopes};
+
+/// The kind of credential a source carries, which decides the challenge scheme of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CredentialKind {
+    /// An OAuth2 bearer token (RFC 6750), wherever it travels: challenged with `Bearer`.
+    BearerToken,
+    /// An API key: challenged with `APIKey`, as FastAPI's `APIKeyHeader` family does. No
+    /// standard names this scheme; RFC 9110 only requires a 401 to carry some challenge.
+    ApiKey,
+}
+
+impl CredentialKind {
+    /// The challenge scheme: `Bearer` or `APIKey`.
+    #[must_use]
+    pub const fn scheme(self) -> &'static str {
+        match self {
+            Self::BearerToken => "Bearer",
+            Self::ApiKey => "APIKey",
+        }
+    }
+}
+
+/// Why a request's credentials could not even be read: RFC 6750's `invalid_request`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidRequest {
+    /// Credentials came in more than one place at once (RFC 6750 §2: "clients MUST NOT use more
+    /// than one method"), e.g. an `Authorization` header and a token cookie.
+    SeveralCredentials,
+    /// The header, query parameter or cookie that carries the credential appears more than once.
+    RepeatedCredential,
+    /// The `Authorization` header names the `Bearer` scheme but what follows is not one
+    /// RFC 6750 `b64token`: it is empty, or holds spaces or other characters.
+    MalformedAuthorization,
+}
+
+impl InvalidRequest {
+    /// The fixed text of the answer's `error_description` and `detail`.
+    #[must_use]
+    pub const fn description(self) -> &'static str {
+        match self {
+            Self::SeveralCredentials => "Credentials were sent in more than one place",
+            Self::RepeatedCredential => "A credential was sent more than once",
+            Self::MalformedAuthorization => "The Authorization header is malformed",
+        }
+    }
+}
+
+impl fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SeveralCredentials => f.write_str("credentials were sent in more than one place"),
+            Self::RepeatedCredential => f.write_str("a credential was sent more than once"),
+            Self::MalformedAuthorization => f.write_str("the Authorization header is malformed"),
+        }
+    }
+}
+
+/// What went wrong with a request's credentials: one variant per answer.
+///
+/// Read it through [`AuthError::kind`]. Each variant documents the answer it renders as.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// When the request carries no credential where the source looks, or an empty one.
+    ///
+    /// 401 `Not authenticated`, challenged with the bare scheme (`Bearer`, RFC 6750 §3.1, or
+    /// `APIKey`, as FastAPI answers).
+    #[error("the request carries no credentials")]
+    MissingCredentials {
+        /// The kind of credential that was expected.
+        kind: CredentialKind,
+    },
+    /// When the credentials cannot be read unambiguously.
+    ///
+    /// 400 with the reason's description. For bearer tokens challenged with
+    /// `Bearer error="invalid_request", error_description="..."`; for API keys without a
+    /// challenge, as a 400 needs none and no standard defines one.
+    #[error("the request is malformed: {reason}")]
+    InvalidRequest {
+        /// The kind of credential that was expected.
+        kind: CredentialKind,
+        /// What is wrong.
+        reason: InvalidRequest,
+    },
+    /// When the bearer token is expired, revoked, malformed or fails verification.
+    ///
+    /// 401 `Could not validate credentials` with `Bearer error="invalid_token"`. The source
+    /// (e.g. a [`TokenError`](crate::TokenError)) is kept for logs and never rendered.
+    #[error("the access token is invalid")]
+    InvalidToken {
+        /// Why verification failed, when known.
+        #[source]
+        source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    },
+    /// When the API key is none of the configured keys.
+    ///
+    /// 401 `Could not validate credentials` with `APIKey`.
+    #[error("the API key is not one of the configured keys")]
+    InvalidApiKey,
+    /// When the token is valid but lacks a scope the handler requires.
+    ///
+    /// 403 `Not enough permissions` with
+    /// `Bearer error="insufficient_scope", scope="<required, space separated>"`.
+    #[error("the token lacks a required scope; required: {}", required.scope_str())]
+    InsufficientScope {
+        /// Every scope the handler requires, outermost first.
+        required: SecurityScopes,
+    },
+    /// When a state-changing request authenticates with a cookie but fails the
+    /// [`CsrfPolicy`] (no allowed `Origin`, no custom header).
+    ///
+    /// 403 `Cross-site request rejected`, without a challenge: other credentials would not help.
+    #[error("a cross-site request authenticated by cookie was rejected")]
+    CrossSiteRequest,
+}
+
+impl AuthErrorKind {
+    /// The status code of the answer.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingCredentials { .. } | Self::InvalidToken { .. } | Self::InvalidApiKey => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::InsufficientScope { .. } | Self::CrossSiteRequest => StatusCode::FORBIDDEN,
+        }
+    }
+
+    /// The fixed, human-readable text of the body's `detail`.
+    ///
+    /// The texts of FastAPI's security classes and tutorial where there is one: `Not
+    /// authenticated`, `Could not validate credentials`, `Not enough permissions`.
+    #[must_use]
+    pub fn detail(&self) -> &'static str {
+        match self {
+            Self::MissingCredentials { .. } => "Not authenticated",
+            Self::InvalidRequest { reason, .. } => reason.description(),
+            Self::InvalidToken { .. } | Self::InvalidApiKey => "Could not validate credentials",
+            Self::InsufficientScope { .. } => "Not enough permissions",
+            Self::CrossSiteRequest => "Cross-site request rejected",
+        }
+    }
+}
+
+/// A rejected request's credentials, ready to be answered: the rejection of the credential
+/// extractors and what a guard returns.
+///
+/// What happened is its [`kind`](Self::kind); how it is answered (realm, body style) comes from
+/// the [`AuthConfig`] attached with [`with_config`](Self::with_config), which the extractors of
+/// this crate do with the config of the router state. Without one, it answers with
+/// `AuthConfig::default()`: no realm and the `{"detail": ...}` body.
+///
+/// ```
+/// use axum::response::IntoResponse;
+/// use axum_scopes::{AuthConfig, AuthError, ErrorStyle, Realm, Scope, ScopeChain, SecurityScopes};
+///
+/// const ITEMS: &[Scope] = &[Scope::new("items")];
+/// let required = SecurityScopes::from_chain(&ScopeChain::root(ITEMS));
+/// let config = AuthConfig::new().with_realm(Realm::new("api").unwrap());
+/// let response = AuthError::insufficient_scope(&required).with_config(&config).into_response();
+/// assert_eq!(response.status(), 403);
+/// assert_eq!(
+///     response.headers()["www-authenticate"],
+///     r#"Bearer realm="api", error="insufficient_scope", scope="items""#,
+/// );
+/// ```
+#[derive(Debug)]
+pub struct AuthError {
+    kind: AuthErrorKind,
+    config: Option<AuthConfig>,
+}
+
+impl AuthError {
+    /// No credential where the source looks: 401 with the bare challenge of `kind`.
+    #[must_use]
+    pub fn missing_credentials(kind: CredentialKind) -> Self {
+        AuthErrorKind::MissingCredentials { kind }.into()
+    }
+
+    /// Credentials that cannot be read unambiguously: 400 `invalid_request`.
+    #[must_use]
+    pub fn invalid_request(kind: CredentialKind, reason: InvalidRequest) -> Self {
+        AuthErrorKind::InvalidRequest { kind, reason }.into()
+    }
+
+    /// A bearer token that failed verification: 401 `invalid_token`, keeping `source` for logs.
+    #[must_use]
+    pub fn invalid_token(source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+        AuthErrorKind::InvalidToken {
+            source: Some(source.into()),
+        }
+        .into()
+    }
+
+    /// An API key that is none of the configured keys: 401 with the `APIKey` challenge.
+    #[must_use]
+    pub fn invalid_api_key() -> Self {
+        AuthErrorKind::InvalidApiKey.into()
+    }
+
+    /// A valid token that lacks some of the `required` scopes: 403 `insufficient_scope`.
+    #[must_use]
+    pub fn insufficient_scope(required: &SecurityScopes) -> Self {
+        AuthErrorKind::InsufficientScope {
+            required: required.clone(),
+        }
+        .into()
+    }
+
+    /// A cookie-authenticated, state-changing request that fails the [`CsrfPolicy`]: 403.
+    #[must_use]
+    pub fn cross_site_request() -> Self {
+        AuthErrorKind::CrossSiteRequest.into()
+    }
+
+    /// Answers with `config`'s realm and body style.
+    #[must_use]
+    pub fn with_config(mut self, config: &AuthConfig) -> Self {
+        self.config = Some(config.clone());
+        self
+    }
+
+    /// What happened.
+    #[must_use]
+    pub fn kind(&self) -> &AuthErrorKind {
+        &self.kind
+    }
+
+    /// The status code of the answer.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    /// The `WWW-Authenticate` value of the answer, if it has one.
+    #[must_use]
+    pub fn challenge(&self) -> Option<HeaderValue> {
+        let realm = self.config.as_ref().and_then(AuthConfig::realm);
+        let scope;
+        let (kind, error, description, scope) = match &self.kind {
+            AuthErrorKind::MissingCredentials { kind } => (*kind, None, None, None),
+            AuthErrorKind::InvalidRequest {
+                kind: CredentialKind::BearerToken,
+                reason,
+            } => (
+                CredentialKind::BearerToken,
+                Some("invalid_request"),
+                Some(reason.description()),
+                None,
+            ),
+            AuthErrorKind::InvalidToken { .. } => (
+                CredentialKind::BearerToken,
+                Some("invalid_token"),
+                None,
+                None,
+            ),
+            AuthErrorKind::InvalidApiKey => (CredentialKind::ApiKey, None, None, None),
+            AuthErrorKind::InsufficientScope { required } => {
+                scope = required.scope_str();
+                (
+                    CredentialKind::BearerToken,
+                    Some("insufficient_scope"),
+                    None,
+                    Some(scope.as_str()).filter(|scope| !scope.is_empty()),
+                )
+            }
+            // A 400 needs no challenge and none is standard for API keys; other credentials
+            // would not help a cross-site request.
+            AuthErrorKind::InvalidRequest {
+                kind: CredentialKind::ApiKey,
+                ..
+            }
+            | AuthErrorKind::CrossSiteRequest => return None,
+        };
+        let params = [
+            realm.map(|realm| ("realm", realm.as_str())),
+            error.map(|error| ("error", error)),
+            description.map(|description| ("error_description", description)),
+            scope.map(|scope| ("scope", scope)),
+        ];
+        challenge(kind.scheme(), params.iter().flatten())
+    }
+}
+
+impl From<AuthErrorKind> for AuthError {
+    fn from(kind: AuthErrorKind) -> Self {
+        Self { kind, config: None }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.kind, f)
+    }
+}
+
+impl StdError for AuthError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.kind.source()
+    }
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        // The cause (a verification library's text) goes to the logs, never to the client.
+        tracing::debug!(error = &self as &dyn StdError, "rejecting credentials");
+        let style = self
+            .config
+            .as_ref()
+            .map_or_else(ErrorStyle::default, AuthConfig::style);
+        let mut response = style.render(self.status(), self.kind.detail());
+        if let Some(challenge) = self.challenge() {
+            response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+/// How the body of an [`AuthError`] answer is shaped. Defaults to [`ErrorStyle::Detail`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorStyle {
+    /// FastAPI's `{"detail": "..."}` as `application/json`, as in the tutorial.
+    #[default]
+    Detail,
+    /// RFC 9457 problem details as `application/problem+json`:
+    /// `{"type":"about:blank","title":"<reason phrase>","status":<code>,"detail":"..."}`.
+    Problem,
+}
+
+impl ErrorStyle {
+    /// An answer with `status` and a body of this style around the fixed text `detail`.
+    ///
+    /// ```
+    /// use axum_scopes::ErrorStyle;
+    /// use http::StatusCode;
+    ///
+    /// let response = ErrorStyle::Problem.render(StatusCode::FORBIDDEN, "Not enough permissions");
+    /// assert_eq!(response.headers()["content-type"], "application/problem+json");
+    /// ```
+    #[must_use]
+    pub fn render(self, status: StatusCode, detail: &str) -> Response {
+        let (content_type, body) = match self {
+            Self::Detail => ("application/json", serde_json::json!({ "detail": detail })),
+            Self::Problem => (
+                "application/problem+json",
+                serde_json::json!({
+                    "type": "about:blank",
+                    "title": status.canonical_reason().unwrap_or_default(),
+                    "status": status.as_u16(),
+                    "detail": detail,
+                }),
+            ),
+        };
+        let mut response = Response::new(Body::from(body.to_string()));
+        *response.status_mut() = status;
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        response
+    }
+}
+
+/// How authentication failures are answered and cookie credentials guarded, for every
+/// credential extractor of a router.
+///
+/// The extractors read it from the router state through `FromRef<S>`, so an application has
+/// one place for it. Cloning is cheap (one reference count). Defaults: no realm,
+/// [`ErrorStyle::Detail`] bodies, and [`CsrfPolicy::default()`].
+///
+/// ```
+/// use axum::extract::FromRef;
+/// use axum_scopes::{ApiKeys, AuthConfig, ErrorStyle, Realm};
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     keys: ApiKeys,
+///     auth: AuthConfig,
+/// }
+///
+/// impl FromRef<AppState> for AuthConfig {
+///     fn from_ref(state: &AppState) -> Self {
+///         state.auth.clone()
+///     }
+/// }
+///
+/// let auth = AuthConfig::new()
+///     .with_realm(Realm::new("inventory").unwrap())
+///     .with_style(ErrorStyle::Problem);
+/// # let _ = AppState { keys: ApiKeys::new(), auth };
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct AuthConfig {
+    inner: Arc<ConfigInner>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ConfigInner {
+    realm: Option<Realm>,
+    style: ErrorStyle,
+    csrf: CsrfPolicy,
+}
+
+impl AuthConfig {
+    /// The default config: no realm, `{"detail": ...}` bodies, the default [`CsrfPolicy`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `realm="..."` to every challenge. Defaults to none.
+    #[must_use]
+    pub fn with_realm(mut self, realm: Realm) -> Self {
+        Arc::make_mut(&mut self.inner).realm = Some(realm);
+        self
+    }
+
+    /// Shapes answer bodies with `style`. Defaults to [`ErrorStyle::Detail`].
+    #[must_use]
+    pub fn with_style(mut self, style: ErrorStyle) -> Self {
+        Arc::make_mut(&mut self.inner).style = style;
+        self
+    }
+
+    /// Guards cookie credentials with `csrf`. Defaults to [`CsrfPolicy::default()`].
+    #[must_use]
+    pub fn with_csrf(mut self, csrf: CsrfPolicy) -> Self {
+        Arc::make_mut(&mut self.inner).csrf = csrf;
+        self
+    }
+
+    /// The realm, if configured.
+    #[must_use]
+    pub fn realm(&self) -> Option<&Realm> {
+        self.inner.realm.as_ref()
+    }
+
+    /// The body style.
+    #[must_use]
+    pub fn style(&self) -> ErrorStyle {
+        self.inner.style
+    }
+
+    /// The policy for cookie credentials.
+    #[must_use]
+    pub fn csrf(&self) -> &CsrfPolicy {
+        &self.inner.csrf
+    }
+}
+
+/// The `realm` of a challenge (RFC 7235 §2.2): text that names the protection space.
+///
+/// Holds printable ASCII, spaces and tabs; `"` and `\` are escaped when the challenge is written.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Realm(Arc<str>);
+
+impl Realm {
+    /// A realm, or why `realm` cannot be one.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidRealm`] when `realm` holds a control character or a non-ASCII character, which
+    /// a header cannot carry portably.
+    pub fn new(realm: impl Into<Arc<str>>) -> Result<Self, InvalidRealm> {
+        let realm = realm.into();
+        if realm.bytes().all(is_quotable) {
+            Ok(Self(realm))
+        } else {
+            Err(InvalidRealm(()))
+        }
+    }
+
+    /// The realm as configured, unescaped.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Realm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+/// The error of [`Realm::new`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid realm: a realm holds printable ASCII characters, spaces and tabs only")]
+pub struct InvalidRealm(());
+
+/// Writes a challenge (RFC 7235 §2.1): `scheme`, then each `name="value"`, comma separated.
+///
+/// Values are written as quoted strings with `"` and `\` escaped. Returns `None` when `scheme`
+/// or a name is not an RFC 7230 token, or a value holds a control or non-ASCII character.
+///
+/// ```
+/// use axum_scopes::challenge;
+///
+/// let value = challenge("Bearer", &[("realm", r#"say "hi""#), ("error", "invalid_token")]);
+/// assert_eq!(value.unwrap(), r#"Bearer realm="say \"hi\"", error="invalid_token""#);
+/// assert!(challenge("Bearer", &[("realm", "line\nbreak")]).is_none());
+/// ```
+#[must_use]
+pub fn challenge<'a, I>(scheme: &str, params: I) -> Option<HeaderValue>
+where
+    I: IntoIterator<Item = &'a (&'a str, &'a str)>,
+{
+    if !is_token(scheme) {
+        return None;
+    }
+    let mut value = String::from(scheme);
+    for (i, (name, param)) in params.into_iter().enumerate() {
+        if !is_token(name) || !param.bytes().all(is_quotable) {
+            return None;
+        }
+        value.push_str(if i == 0 { " " } else { ", " });
+        value.push_str(name);
+        value.push_str("=\"");
+        for c in param.chars() {
+            if matches!(c, '"' | '\\') {
+                value.push('\\');
+            }
+            value.push(c);
+        }
+        value.push('"');
+    }
+    HeaderValue::try_from(value).ok()
+}
+
+/// RFC 7230 `token`: one or more `tchar`.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// A byte a quoted string can carry, escaped or not: HTAB, SP and visible ASCII.
+fn is_quotable(byte: u8) -> bool {
+    byte == b'\t' || (0x20..=0x7e).contains(&byte)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Scope, ScopeChain};
+
+    fn header(error: &AuthError) -> Option<String> {
+        error
+            .challenge()
+            .map(|value| value.to_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn challenges_quote_and_escape() {
+        let value = |params: &[(&str, &str)]| {
+            challenge("Bearer", params).map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(value(&[]).unwrap(), "Bearer");
+        assert_eq!(
+            value(&[("realm", "a\\b\"c"), ("scope", "x y")]).unwrap(),
+            r#"Bearer realm="a\\b\"c", scope="x y""#
+        );
+        assert_eq!(
+            value(&[("realm", "tab\there")]).unwrap(),
+            "Bearer realm=\"tab\there\""
+        );
+        assert!(value(&[("realm", "é")]).is_none());
+        assert!(value(&[("realm", "\r\nSet-Cookie: x")]).is_none());
+        assert!(value(&[("bad name", "x")]).is_none());
+        assert!(challenge("Two words", &[]).is_none());
+        assert!(challenge("", &[]).is_none());
+    }
+
+    #[test]
+    fn realm_is_validated() {
+        assert_eq!(Realm::new("my \"api\"").unwrap().as_str(), "my \"api\"");
+        assert!(Realm::new("new\nline").is_err());
+        assert!(Realm::new("café").is_err());
+        assert!(Realm::new("").is_ok());
+    }
+
+    #[test]
+    fn rfc_6750_challenges() {
+        const ITEMS: &[Scope] = &[Scope::new("items"), Scope::new("me")];
+        let config = AuthConfig::new().with_realm(Realm::new("a \"b\"").unwrap());
+        let items = SecurityScopes::from_chain(&ScopeChain::root(ITEMS));
+        let cases = [
+            (
+                AuthError::missing_credentials(CredentialKind::BearerToken),
+                Some("Bearer"),
+            ),
+            (
+                AuthError::missing_credentials(CredentialKind::ApiKey),
+                Some("APIKey"),
+            ),
+            (
+                AuthError::invalid_request(
+                    CredentialKind::BearerToken,
+                    InvalidRequest::SeveralCredentials,
+                ),
+                Some(
+                    r#"Bearer error="invalid_request", error_description="Credentials were sent in more than one place""#,
+                ),
+            ),
+            (
+                AuthError::invalid_request(
+                    CredentialKind::ApiKey,
+                    InvalidRequest::RepeatedCredential,
+                ),
+                None,
+            ),
+            (
+                AuthError::invalid_token(crate::TokenError::TooLarge),
+                Some(r#"Bearer error="invalid_token""#),
+            ),
+            (AuthError::invalid_api_key(), Some("APIKey")),
+            (
+                AuthError::insufficient_scope(&items),
+                Some(r#"Bearer error="insufficient_scope", scope="items me""#),
+            ),
+            (AuthError::cross_site_request(), None),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(header(&error).as_deref(), expected, "{error}");
+            let with_realm = header(&error.with_config(&config));
+            let expected = expected.map(|expected| match expected.split_once(' ') {
+                Some((scheme, rest)) => format!(r#"{scheme} realm="a \"b\"", {rest}"#),
+                None => format!(r#"{expected} realm="a \"b\"""#),
+            });
+            assert_eq!(with_realm, expected);
+        }
+    }
+
+    #[test]
+    fn source_is_kept_but_not_shown() {
+        let error = AuthError::invalid_token(crate::TokenError::TooLarge);
+        assert_eq!(error.to_string(), "the access token is invalid");
+        assert_eq!(
+            error.source().unwrap().to_string(),
+            "token exceeds the maximum accepted length"
+        );
+    }
+
+    #[tokio::test]
+    async fn body_styles() {
+        let body = |response: Response| async {
+            let content_type = response.headers()[CONTENT_TYPE].clone();
+            let bytes = axum::body::to_bytes(response.into_body(), 1024)
+                .await
+                .unwrap();
+            (content_type, String::from_utf8(bytes.to_vec()).unwrap())
+        };
+        let (content_type, text) =
+            body(ErrorStyle::Detail.render(StatusCode::UNAUTHORIZED, "No")).await;
+        assert_eq!(content_type, "application/json");
+        assert_eq!(text, r#"{"detail":"No"}"#);
+        let (content_type, text) =
+            body(ErrorStyle::Problem.render(StatusCode::FORBIDDEN, "No")).await;
+        assert_eq!(content_type, "application/problem+json");
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"type": "about:blank", "title": "Forbidden", "status": 403, "detail": "No"})
+        );
+    }
+}
