@@ -156,6 +156,13 @@ impl ParamKind {
                 dependency: types.next().cloned().map(Box::new),
                 edge: types.next().cloned().map(Box::new),
             }
+        } else if segment.ident == "Authenticated" {
+            // `Authenticated<C, S, E>` is `Security<Authenticate<C, S>, E>`.
+            let claims = types.next().cloned().map(Box::new);
+            Self::Security {
+                dependency: claims,
+                edge: types.nth(1).cloned().map(Box::new),
+            }
         } else if segment.ident == "SecurityScopes" {
             Self::SecurityScopes
         } else if BODY_EXTRACTORS.iter().any(|name| segment.ident == name) {

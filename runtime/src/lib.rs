@@ -52,6 +52,7 @@
 #![doc = include_str!("../docs/guide.md")]
 
 mod auth;
+mod authenticated;
 mod check;
 mod credential;
 mod dependency;
@@ -109,6 +110,7 @@ pub use crate::auth::{
     AuthConfig, AuthError, AuthErrorKind, CredentialKind, ErrorStyle, InvalidRealm, InvalidRequest,
     Realm, challenge,
 };
+pub use crate::authenticated::{Authenticate, Authenticated};
 pub use crate::credential::{
     ApiKey, ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, ApiKeys, BearerHeader, CredentialName,
     CredentialSource, CsrfPolicy, Location, RawCredential, TokenCookie, find_credential,

@@ -1,0 +1,140 @@
+//! `Authenticated<C, S>`: the ready-made, scope-enforcing guard for the short path.
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use axum::extract::FromRef;
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
+
+use crate::credential::{BearerHeader, CredentialSource, find_credential};
+use crate::{
+    AuthConfig, AuthError, Authenticator, Dependency, DependencyInfo, DependencyOutput, Param,
+    Resolve, Scheme, ScopeChain, Security, SecurityScopes, Unscoped,
+};
+
+/// The verified claims of the request's bearer token, after every scope the handler and the
+/// dependencies above require was found in the token: no `get_current_user` to write.
+///
+/// ```
+/// use axum::Json;
+/// use axum_scopes::{Authenticated, requires_scopes};
+///
+/// axum_scopes::oauth2_password_bearer! {
+///     /// The API's scheme.
+///     pub Api { token_url: "token", scopes: { "items" => "Read items." } }
+/// }
+///
+/// #[derive(Clone, serde::Deserialize)]
+/// struct Claims {
+///     sub: String,
+/// }
+///
+/// #[requires_scopes("items")]
+/// async fn items(claims: Authenticated<Claims, Api>) -> Json<String> {
+///     Json(claims.into_inner().sub)
+/// }
+/// ```
+///
+/// # Details
+///
+/// - The token comes from the `Authorization: Bearer` header (RFC 6750 §2.1) and is verified by
+///   the [`Authenticator`] of the router state (`Authenticator: FromRef<S>`); answers follow
+///   RFC 6750 as [`AuthError`] renders them with the state's [`AuthConfig`]: no credentials 401
+///   `WWW-Authenticate: Bearer`, a malformed request 400 `invalid_request`, a bad token 401
+///   `invalid_token`, missing scopes 403 `insufficient_scope` with `scope="<required>"`.
+/// - The scheme `S` names the catalogue the scopes are checked against at compile time and the
+///   OpenAPI security scheme the operation is documented with.
+/// - The requirement is the whole chain's: `any(..)`/`all(..)` included.
+/// - It is a [`Security`] of the dependency [`Authenticate<C, S>`], so it also works as a
+///   parameter of a `#[dependency]`, and its value is cached for the request like any other.
+pub type Authenticated<C, S, E = Unscoped> = Security<Authenticate<C, S>, E>;
+
+/// The dependency behind [`Authenticated<C, S>`]: verify the bearer token, check the scopes,
+/// yield the claims `C`.
+pub struct Authenticate<C, S>(PhantomData<fn() -> (C, S)>);
+
+impl<C, S> Dependency for Authenticate<C, S>
+where
+    C: DeserializeOwned + DependencyOutput,
+    S: Scheme,
+{
+    type Output = C;
+
+    const INFO: DependencyInfo = DependencyInfo::new(
+        "authenticated",
+        &[],
+        &[Param::SecurityScopes, Param::Credential(&S::INFO)],
+    )
+    .with_responses(Some(failure_responses));
+}
+
+impl<St, C, S> Resolve<St> for Authenticate<C, S>
+where
+    St: Send + Sync,
+    C: DeserializeOwned + DependencyOutput,
+    S: Scheme,
+    Authenticator: FromRef<St>,
+    AuthConfig: FromRef<St>,
+{
+    async fn resolve(parts: &mut Parts, state: &St, chain: &ScopeChain<'_>) -> Result<C, Response> {
+        let config = AuthConfig::from_ref(state);
+        authenticate::<C>(parts, &Authenticator::from_ref(state), &config, chain)
+            .await
+            .map_err(|error| error.with_config(&config).into_response())
+    }
+}
+
+/// Verifies the bearer token of `parts` and checks it against the scopes `chain` requires.
+async fn authenticate<C: DeserializeOwned>(
+    parts: &Parts,
+    authenticator: &Authenticator,
+    config: &AuthConfig,
+    chain: &ScopeChain<'_>,
+) -> Result<C, AuthError> {
+    let token = find_credential::<BearerHeader>(parts, config)?
+        .ok_or_else(|| AuthError::missing_credentials(BearerHeader::KIND))?;
+    let verified = authenticator
+        .verify::<C>(token.as_bytes())
+        .await
+        .map_err(AuthError::invalid_token)?;
+    let required = SecurityScopes::from_chain(chain);
+    if !required.is_satisfied_by(verified.scopes.iter()) {
+        return Err(AuthError::insufficient_scope(&required));
+    }
+    Ok(verified.claims)
+}
+
+/// The answers [`Authenticated`] documents in OpenAPI.
+fn failure_responses() -> BTreeMap<String, RefOr<ApiResponse>> {
+    let response = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .header(
+                    "WWW-Authenticate",
+                    utoipa::openapi::header::Header::new(
+                        utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
+                    ),
+                )
+                .build(),
+        )
+    };
+    BTreeMap::from([
+        (
+            "400".to_owned(),
+            response("Malformed credentials (`error=\"invalid_request\"`)"),
+        ),
+        (
+            "401".to_owned(),
+            response("No credentials, or an invalid token (`error=\"invalid_token\"`)"),
+        ),
+        (
+            "403".to_owned(),
+            response("The token lacks a required scope (`error=\"insufficient_scope\"`)"),
+        ),
+    ])
+}

@@ -1,0 +1,149 @@
+//! `Authenticated<C, S>`: the guard that verifies, checks every accumulated scope and answers per
+//! RFC 6750, through the router.
+
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_scopes::jsonwebtoken::Algorithm;
+use axum_scopes::{
+    AuthConfig, Authenticated, Authenticator, HttpError, Issuer, Key, Security, dependency,
+    requires_scopes,
+};
+use http::{Request, StatusCode};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const SECRET: &[u8] = b"a test secret of at least thirty-two bytes";
+
+axum_scopes::oauth2_password_bearer! {
+    /// The API's scheme.
+    pub Api { token_url: "token", scopes: { "items" => "Read items.", "admin" => "Everything." } }
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+struct Claims {
+    sub: String,
+}
+
+#[derive(Clone)]
+struct App {
+    authenticator: Authenticator,
+    config: AuthConfig,
+}
+
+impl FromRef<App> for Authenticator {
+    fn from_ref(app: &App) -> Self {
+        app.authenticator.clone()
+    }
+}
+
+impl FromRef<App> for AuthConfig {
+    fn from_ref(app: &App) -> Self {
+        app.config.clone()
+    }
+}
+
+#[requires_scopes("items")]
+async fn items(claims: Authenticated<Claims, Api>) -> Json<Value> {
+    Json(json!({ "sub": claims.into_inner().sub }))
+}
+
+#[requires_scopes(any("admin", "items"))]
+async fn either(claims: Authenticated<Claims, Api>) -> Json<Value> {
+    Json(json!({ "sub": claims.into_inner().sub }))
+}
+
+/// The guard inside a dependency: the dependency's own scope reaches it.
+#[dependency]
+#[requires_scopes("admin")]
+async fn admin(claims: Authenticated<Claims, Api>) -> Result<String, HttpError> {
+    Ok(claims.into_inner().sub)
+}
+
+#[requires_scopes("items")]
+async fn admin_items(user: Security<admin>) -> String {
+    user.into_inner()
+}
+
+async fn app() -> Router {
+    let authenticator = Authenticator::builder()
+        .issuer(Issuer::any().key(Key::secret(SECRET, &[Algorithm::HS256]).unwrap()))
+        .build()
+        .await
+        .unwrap();
+    Router::new()
+        .route("/items", get(items))
+        .route("/either", get(either))
+        .route("/admin", get(admin_items))
+        .with_state(App {
+            authenticator,
+            config: AuthConfig::default(),
+        })
+}
+
+fn token(scope: &str) -> String {
+    let claims = json!({ "sub": "alice", "scope": scope, "exp": axum_scopes_tests::now() + 600 });
+    axum_scopes_tests::mint_with(SECRET, Algorithm::HS256, &claims)
+}
+
+async fn call(path: &str, authorization: Option<String>) -> (StatusCode, Option<String>, Value) {
+    let mut request = Request::get(path);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let response = app()
+        .await
+        .oneshot(request.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+    (status, challenge, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn rfc_6750_answers() {
+    let (status, challenge, _) = call("/items", None).await;
+    assert_eq!((status, challenge.as_deref()), (StatusCode::UNAUTHORIZED, Some("Bearer")));
+
+    let (status, challenge, body) = call("/items", Some("Bearer not.a.token".into())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(challenge.as_deref(), Some(r#"Bearer error="invalid_token""#));
+    assert_eq!(body, json!({ "detail": "Could not validate credentials" }));
+
+    let (status, challenge, body) = call("/items", Some(format!("Bearer {}", token("admin")))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        challenge.as_deref(),
+        Some(r#"Bearer error="insufficient_scope", scope="items""#)
+    );
+    assert_eq!(body, json!({ "detail": "Not enough permissions" }));
+
+    let (status, challenge, _) = call("/items", Some("Bearer two words".into())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(challenge.unwrap().starts_with(r#"Bearer error="invalid_request""#));
+
+    let (status, _, body) = call("/items", Some(format!("Bearer {}", token("items")))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({ "sub": "alice" })));
+}
+
+#[tokio::test]
+async fn any_of_and_nested_requirements() {
+    for (scope, expected) in [("admin", StatusCode::OK), ("items", StatusCode::OK), ("other", StatusCode::FORBIDDEN)] {
+        let (status, _, _) = call("/either", Some(format!("Bearer {}", token(scope)))).await;
+        assert_eq!(status, expected, "scope {scope}");
+    }
+    // The handler's `items` and the dependency's `admin` both reach the guard.
+    let (status, challenge, _) = call("/admin", Some(format!("Bearer {}", token("admin")))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        challenge.as_deref(),
+        Some(r#"Bearer error="insufficient_scope", scope="items admin""#)
+    );
+    let (status, _, _) = call("/admin", Some(format!("Bearer {}", token("items admin")))).await;
+    assert_eq!(status, StatusCode::OK);
+}
