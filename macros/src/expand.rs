@@ -56,6 +56,15 @@ fn handler(function: &Function) -> TokenStream {
     let mut infos = Vec::new();
     let mut documented = Vec::new();
     let mut checks = Vec::new();
+    // The whole tree of the handler's `Security` parameters, for `SecurityEdge::REPEATS`.
+    let tree = {
+        let all = function
+            .params
+            .iter()
+            .filter(|param| matches!(param.kind, ParamKind::Security { .. }))
+            .map(|param| dependency_param(&param.ty, &quote!(&[]), &quote!(&[]), true));
+        quote!(&[#(#all),*])
+    };
     for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
         if !matches!(param.kind, ParamKind::Security { .. }) {
             continue;
@@ -88,9 +97,6 @@ fn handler(function: &Function) -> TokenStream {
             &quote!(&[#(#requirements),*]),
             use_cache,
         ));
-        if scopes.is_empty() && requirements.is_empty() && use_cache {
-            continue;
-        }
         let marker = format_ident!("__axum_scopes_{}_{}", fn_name, index);
         markers.push(quote! {
             #[doc(hidden)]
@@ -103,6 +109,7 @@ fn handler(function: &Function) -> TokenStream {
                 const REQUIREMENTS: &'static [::axum_scopes::__private::Requirement] =
                     &[#(#requirements),*];
                 const USE_CACHE: bool = #use_cache;
+                const REPEATS: bool = ::axum_scopes::__private::has_repeats(#tree);
             }
         });
         add_edge(&mut typed.ty, &marker);

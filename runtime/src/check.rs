@@ -41,6 +41,54 @@ pub const fn enforces_scopes(params: &[Param]) -> bool {
     false
 }
 
+/// Whether some dependency may be reached more than once below `params`, so that caching its
+/// value can save work. Dependencies are told apart by name, so two of the same name count as
+/// one reached twice: the answer errs towards caching.
+#[must_use]
+pub const fn has_repeats(params: &[Param]) -> bool {
+    let mut seen = Seen {
+        names: [""; Seen::CAPACITY],
+        len: 0,
+    };
+    visit(params, &mut seen)
+}
+
+/// Dependency names met so far; more than it can hold counts as a repeat.
+struct Seen {
+    names: [&'static str; Self::CAPACITY],
+    len: usize,
+}
+
+impl Seen {
+    const CAPACITY: usize = 64;
+}
+
+/// Records the dependencies below `params`; `true` at the first name met twice.
+const fn visit(params: &[Param], seen: &mut Seen) -> bool {
+    let mut i = 0;
+    while i < params.len() {
+        if let Param::Dependency { info, .. } = params[i] {
+            let mut j = 0;
+            while j < seen.len {
+                if str_eq(seen.names[j], info.name) {
+                    return true;
+                }
+                j += 1;
+            }
+            if seen.len == Seen::CAPACITY {
+                return true;
+            }
+            seen.names[seen.len] = info.name;
+            seen.len += 1;
+            if visit(info.params, seen) {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
 const fn declares(scheme: &SchemeInfo, scope: &str) -> bool {
     let mut i = 0;
     while i < scheme.scopes.len() {
@@ -248,6 +296,29 @@ mod tests {
             unknown_scope("admin", &SCHEME).as_str(),
             "unknown scope `admin` for `OAuth2PasswordBearer`; declared scopes: `me`, `items`"
         );
+    }
+
+    #[test]
+    fn repeats() {
+        use crate::DependencyInfo;
+        const LEAF: DependencyInfo = DependencyInfo::new("leaf", &[], &[Param::SecurityScopes]);
+        const EDGE: Param = Param::Dependency {
+            info: &LEAF,
+            scopes: &[],
+            requirements: &[],
+            use_cache: true,
+        };
+        const MIDDLE: DependencyInfo = DependencyInfo::new("middle", &[], &[EDGE]);
+        const VIA_MIDDLE: Param = Param::Dependency {
+            info: &MIDDLE,
+            scopes: &[],
+            requirements: &[],
+            use_cache: true,
+        };
+        assert!(!has_repeats(&[VIA_MIDDLE]));
+        assert!(!has_repeats(&[EDGE, Param::Extractor]));
+        assert!(has_repeats(&[VIA_MIDDLE, EDGE]), "leaf is reached twice");
+        assert!(has_repeats(&[EDGE, EDGE]));
     }
 
     #[test]

@@ -163,6 +163,9 @@ pub trait SecurityEdge: 'static {
     const SCOPES: &'static [Scope];
     /// The `any(..)`/`all(..)` requirements on this edge. Defaults to none.
     const REQUIREMENTS: &'static [Requirement] = &[];
+    /// Whether the handler's dependency tree may reach a dependency more than once; when not,
+    /// nothing below this edge is cached, as no value could be reused. Defaults to `true`.
+    const REPEATS: bool = true;
     /// Whether the dependency's value may come from the request's cache. Defaults to `true`.
     const USE_CACHE: bool = true;
 }
@@ -247,7 +250,7 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let chain = ScopeChain::root_with(E::SCOPES, E::REQUIREMENTS);
+        let chain = ScopeChain::root_with(E::SCOPES, E::REQUIREMENTS).caching(E::REPEATS);
         resolve::<D, S>(parts, state, &chain, E::USE_CACHE)
             .await
             .map(Self::new)
@@ -271,7 +274,7 @@ pub async fn resolve<D, S>(
 where
     D: Resolve<S>,
 {
-    if !use_cache {
+    if !use_cache || !chain.caches() {
         return D::resolve(parts, state, chain).await;
     }
     let key = CacheKey::of::<D>(chain);

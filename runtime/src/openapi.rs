@@ -6,6 +6,7 @@
 //! document and the reverse, because both read [`Dependency::INFO`](crate::Dependency::INFO).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::marker::PhantomData;
 
 use utoipa::openapi::path::Operation;
@@ -146,6 +147,153 @@ pub fn secure_operation(mut operation: Operation, params: &[Param]) -> Operation
             .or_insert(response);
     }
     operation
+}
+
+/// One route of a document and what it requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Route {
+    /// The method, upper case.
+    pub method: &'static str,
+    /// The path.
+    pub path: String,
+    /// The operation's security requirement: one entry per alternative; `None` when the
+    /// operation documents none.
+    pub security: Option<Vec<Alternative>>,
+}
+
+/// One way to satisfy a route: every `(scheme, scopes)` listed.
+pub type Alternative = Vec<(String, Vec<String>)>;
+
+impl Route {
+    /// Whether the route requires authentication.
+    #[must_use]
+    pub fn is_secured(&self) -> bool {
+        self.security
+            .as_ref()
+            .is_some_and(|alternatives| !alternatives.is_empty())
+    }
+}
+
+/// Every route of `openapi` with its effective requirement, in path order.
+///
+/// An axum `Router` cannot list its routes, so this reads the OpenAPI document of utoipa-axum's
+/// `OpenApiRouter` (or `#[derive(OpenApi)]`), whose security entries `#[requires_scopes]`
+/// wrote from the same tree the runtime enforces.
+#[must_use]
+pub fn routes(openapi: &OpenApi) -> Vec<Route> {
+    let mut routes = Vec::new();
+    for (path, item) in &openapi.paths.paths {
+        let operations = [
+            ("GET", &item.get),
+            ("PUT", &item.put),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+            ("OPTIONS", &item.options),
+            ("HEAD", &item.head),
+            ("PATCH", &item.patch),
+            ("TRACE", &item.trace),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let security = operation.security.as_ref().map(|requirements| {
+                requirements
+                    .iter()
+                    .map(|requirement| {
+                        let value = serde_json::to_value(requirement).unwrap_or_default();
+                        value
+                            .as_object()
+                            .into_iter()
+                            .flatten()
+                            .map(|(scheme, scopes)| {
+                                let scopes = scopes
+                                    .as_array()
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(|scope| scope.as_str().map(str::to_owned))
+                                    .collect();
+                                (scheme.clone(), scopes)
+                            })
+                            .collect()
+                    })
+                    .collect()
+            });
+            routes.push(Route {
+                method,
+                path: path.clone(),
+                security,
+            });
+        }
+    }
+    routes
+}
+
+/// The route table: one line per route, `METHOD path  requirement`, the requirement written
+/// `scheme: scope scope` (alternatives joined with ` | `), `authenticated` for a scheme without
+/// scopes and `public` for none.
+#[must_use]
+pub fn route_table(openapi: &OpenApi) -> String {
+    let routes = routes(openapi);
+    let width = routes
+        .iter()
+        .map(|route| route.method.len() + 1 + route.path.len())
+        .max()
+        .unwrap_or(0);
+    let mut table = String::new();
+    for route in &routes {
+        let requirement = match &route.security {
+            Some(alternatives) if !alternatives.is_empty() => alternatives
+                .iter()
+                .map(|alternative| {
+                    alternative
+                        .iter()
+                        .map(|(scheme, scopes)| {
+                            if scopes.is_empty() {
+                                format!("{scheme}: authenticated")
+                            } else {
+                                format!("{scheme}: {}", scopes.join(" "))
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                })
+                .collect::<Vec<_>>()
+                .join(" | "),
+            _ => "public".to_owned(),
+        };
+        let route_name = format!("{} {}", route.method, route.path);
+        // Writing to a `String` cannot fail.
+        let _ = writeln!(table, "{route_name:width$}  {requirement}");
+    }
+    table
+}
+
+/// Routes that are neither secured nor declared public.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("routes neither secured nor declared public: {}", .routes.join(", "))]
+pub struct UnsecuredRoutes {
+    /// The routes, as `METHOD path`.
+    pub routes: Vec<String>,
+}
+
+/// Checks that every route of `openapi` is secured or listed in `public` (as `"POST /token"`):
+/// secure by default, for a test or at start-up.
+///
+/// # Errors
+///
+/// [`UnsecuredRoutes`] naming every route that is neither.
+pub fn assert_secure(openapi: &OpenApi, public: &[&str]) -> Result<(), UnsecuredRoutes> {
+    let routes: Vec<String> = routes(openapi)
+        .into_iter()
+        .filter(|route| !route.is_secured())
+        .map(|route| format!("{} {}", route.method, route.path))
+        .filter(|route| !public.contains(&route.as_str()))
+        .collect();
+    if routes.is_empty() {
+        Ok(())
+    } else {
+        Err(UnsecuredRoutes { routes })
+    }
 }
 
 /// The OpenAPI security scheme of `info`: OAuth2 with the password flow and the catalogue.

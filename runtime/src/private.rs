@@ -6,7 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
-pub use crate::check::{Message, enforces_scopes, scheme_lacking, unknown_scope};
+pub use crate::check::{Message, enforces_scopes, has_repeats, scheme_lacking, unknown_scope};
 pub use crate::dependency::{
     Dependency, DependencyInfo, Param, Resolve, SecurityEdge, Unscoped, resolve,
 };

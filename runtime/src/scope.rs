@@ -183,6 +183,9 @@ pub struct ScopeChain<'a> {
     scopes: &'static [Scope],
     requirements: &'static [Requirement],
     parent: Option<&'a ScopeChain<'a>>,
+    /// Whether dependencies below may use the request's cache: `false` when the handler's tree
+    /// reaches no dependency twice, so caching could never pay.
+    cache: bool,
 }
 
 impl<'a> ScopeChain<'a> {
@@ -199,7 +202,21 @@ impl<'a> ScopeChain<'a> {
             scopes,
             requirements,
             parent: None,
+            cache: true,
         }
+    }
+
+    /// This chain, with the request's cache used below it only if `cache`.
+    #[must_use]
+    pub const fn caching(mut self, cache: bool) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// Whether dependencies below may use the request's cache.
+    #[must_use]
+    pub const fn caches(&self) -> bool {
+        self.cache
     }
 
     /// This chain followed by `scopes`.
@@ -219,6 +236,7 @@ impl<'a> ScopeChain<'a> {
             scopes,
             requirements,
             parent: Some(self),
+            cache: self.cache,
         }
     }
 

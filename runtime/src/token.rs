@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 use std::sync::Once;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -203,8 +204,8 @@ fn registered_claim_name(claim: &str) -> &'static str {
 
 /// Key material plus verification policy for JWT access tokens.
 ///
-/// Build it once at startup and share it (it is `Clone`; wrap it in an `Arc`
-/// to avoid copying keys). [`JwtKeys::hs256`] covers `FastAPI`'s tutorial:
+/// Build it once at startup and share it: cloning it is cheap (one `Arc`), so
+/// it can live in axum state that is cloned per request. [`JwtKeys::hs256`] covers `FastAPI`'s tutorial:
 ///
 /// ```ignore
 /// let keys = JwtKeys::hs256(b"09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7");
@@ -241,6 +242,11 @@ fn registered_claim_name(claim: &str) -> &'static str {
 /// the application installed a provider first, that choice is kept.
 #[derive(Clone)]
 pub struct JwtKeys {
+    inner: Arc<KeysInner>,
+}
+
+#[derive(Clone)]
+struct KeysInner {
     encoding: Option<EncodingKey>,
     decoding: DecodingKey,
     signing_algorithm: Algorithm,
@@ -254,13 +260,13 @@ impl fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Key bytes are never printed, only whether a signing key exists.
         f.debug_struct("JwtKeys")
-            .field("signing_algorithm", &self.signing_algorithm)
-            .field("can_sign", &self.encoding.is_some())
-            .field("algorithms", &self.validation.algorithms)
-            .field("leeway_secs", &self.validation.leeway)
-            .field("audience", &self.validation.aud)
-            .field("issuer", &self.validation.iss)
-            .field("max_token_len", &self.max_token_len)
+            .field("signing_algorithm", &self.inner.signing_algorithm)
+            .field("can_sign", &self.inner.encoding.is_some())
+            .field("algorithms", &self.inner.validation.algorithms)
+            .field("leeway_secs", &self.inner.validation.leeway)
+            .field("audience", &self.inner.validation.aud)
+            .field("issuer", &self.inner.validation.iss)
+            .field("max_token_len", &self.inner.max_token_len)
             .finish_non_exhaustive()
     }
 }
@@ -330,7 +336,7 @@ impl JwtKeys {
             "verification key does not match {algorithm:?}"
         );
         install_crypto_provider();
-        Self {
+        let inner = KeysInner {
             encoding,
             decoding,
             signing_algorithm: algorithm,
@@ -348,6 +354,9 @@ impl JwtKeys {
                 algorithms: vec![algorithm],
             },
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
+        };
+        Self {
+            inner: Arc::new(inner),
         }
     }
 
@@ -368,7 +377,7 @@ impl JwtKeys {
             !algorithms.is_empty(),
             "at least one algorithm must be accepted"
         );
-        let family: AlgorithmFamily = self.decoding.family();
+        let family: AlgorithmFamily = self.inner.decoding.family();
         for alg in algorithms {
             assert_eq!(
                 alg.family(),
@@ -376,7 +385,7 @@ impl JwtKeys {
                 "{alg:?} does not match the verification key"
             );
         }
-        self.validation.algorithms = algorithms.to_vec();
+        Arc::make_mut(&mut self.inner).validation.algorithms = algorithms.to_vec();
         self
     }
 
@@ -387,7 +396,7 @@ impl JwtKeys {
     /// its `exp`.
     #[must_use]
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.validation.leeway = leeway.min(MAX_LEEWAY).as_secs();
+        Arc::make_mut(&mut self.inner).validation.leeway = leeway.min(MAX_LEEWAY).as_secs();
         self
     }
 
@@ -397,11 +406,10 @@ impl JwtKeys {
     /// any `aud` is accepted. An empty list rejects every token.
     #[must_use]
     pub fn audience<T: ToString>(mut self, audiences: &[T]) -> Self {
-        self.validation.set_audience(audiences);
-        self.validation.validate_aud = true;
-        self.validation
-            .required_spec_claims
-            .insert("aud".to_owned());
+        let validation = &mut Arc::make_mut(&mut self.inner).validation;
+        validation.set_audience(audiences);
+        validation.validate_aud = true;
+        validation.required_spec_claims.insert("aud".to_owned());
         self
     }
 
@@ -411,10 +419,9 @@ impl JwtKeys {
     /// every token.
     #[must_use]
     pub fn issuer<T: ToString>(mut self, issuers: &[T]) -> Self {
-        self.validation.set_issuer(issuers);
-        self.validation
-            .required_spec_claims
-            .insert("iss".to_owned());
+        let validation = &mut Arc::make_mut(&mut self.inner).validation;
+        validation.set_issuer(issuers);
+        validation.required_spec_claims.insert("iss".to_owned());
         self
     }
 
@@ -423,20 +430,20 @@ impl JwtKeys {
     /// Default: [`DEFAULT_MAX_TOKEN_LEN`] (8 KiB).
     #[must_use]
     pub fn max_token_len(mut self, max: usize) -> Self {
-        self.max_token_len = max;
+        Arc::make_mut(&mut self.inner).max_token_len = max;
         self
     }
 
     /// The algorithm [`JwtKeys::issue`] signs with.
     #[must_use]
     pub fn signing_algorithm(&self) -> Algorithm {
-        self.signing_algorithm
+        self.inner.signing_algorithm
     }
 
     /// The algorithms [`JwtKeys::verify`] accepts.
     #[must_use]
     pub fn accepted_algorithms(&self) -> &[Algorithm] {
-        &self.validation.algorithms
+        &self.inner.validation.algorithms
     }
 
     /// Checks `token` (the bytes after `Bearer `, possibly not even ASCII)
@@ -462,10 +469,10 @@ impl JwtKeys {
     }
 
     fn verify_bytes<C: DeserializeOwned>(&self, token: &[u8]) -> Result<C, TokenError> {
-        if token.len() > self.max_token_len {
+        if token.len() > self.inner.max_token_len {
             return Err(TokenError::TooLarge);
         }
-        let data = jsonwebtoken::decode::<C>(token, &self.decoding, &self.validation)
+        let data = jsonwebtoken::decode::<C>(token, &self.inner.decoding, &self.inner.validation)
             .map_err(|err| TokenError::from_decode(token, err))?;
         if data.header.crit.is_some() {
             return Err(TokenError::CriticalHeader);
@@ -524,7 +531,7 @@ impl JwtKeys {
     }
 
     fn sign_payload(&self, payload: &[u8]) -> Result<String, TokenError> {
-        let Some(key) = &self.encoding else {
+        let Some(key) = &self.inner.encoding else {
             return Err(TokenError::NoSigningKey);
         };
         // serde_json writes no leading whitespace, so this is exactly
@@ -533,11 +540,11 @@ impl JwtKeys {
             return Err(not_an_object());
         }
         let mut token =
-            String::with_capacity(self.signing_header.len() + payload.len().div_ceil(3) * 4 + 100);
-        token.push_str(&self.signing_header);
+            String::with_capacity(self.inner.signing_header.len() + payload.len().div_ceil(3) * 4 + 100);
+        token.push_str(&self.inner.signing_header);
         token.push('.');
         b64url_encode_into(payload, &mut token);
-        let signature = jsonwebtoken::crypto::sign(token.as_bytes(), key, self.signing_algorithm)
+        let signature = jsonwebtoken::crypto::sign(token.as_bytes(), key, self.inner.signing_algorithm)
             .map_err(TokenError::Signing)?;
         token.push('.');
         token.push_str(&signature);

@@ -105,3 +105,22 @@ fn scheme_and_failure_answers() {
     assert_eq!(items["200"]["description"], "The items");
     assert_eq!(items["401"]["description"], "Not authenticated");
 }
+
+#[test]
+fn route_table_and_secure_by_default() {
+    let (_router, mut openapi): (axum::Router, _) = OpenApiRouter::new()
+        .routes(routes!(read_items))
+        .routes(routes!(status))
+        .routes(routes!(open))
+        .split_for_parts();
+    SchemeAddon::<Oauth2>::apply(&mut openapi);
+    assert_eq!(
+        axum_scopes::openapi::route_table(&openapi),
+        "GET /items/   OAuth2PasswordBearer: items me\n\
+         GET /open/    public\n\
+         GET /status/  OAuth2PasswordBearer: authenticated\n"
+    );
+    let error = axum_scopes::openapi::assert_secure(&openapi, &[]).unwrap_err();
+    assert_eq!(error.routes, ["GET /open/"]);
+    assert!(axum_scopes::openapi::assert_secure(&openapi, &["GET /open/"]).is_ok());
+}
