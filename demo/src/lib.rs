@@ -5,22 +5,30 @@
 //! as the tutorial's own text advises instead of as its code does: `/token` grants only requested
 //! scopes that the catalogue declares, and an unknown username costs the same time as a wrong
 //! password. Tokens must carry `exp` (the tutorial's always do).
+//!
+//! Like FastAPI, the app serves its OpenAPI document at `/openapi.json` and Swagger UI at `/docs`.
+//! The handlers are ordinary `#[utoipa::path]` operations; the security requirements, the scheme
+//! and the dependencies' failure answers come from the same declarations that enforce them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{OriginalUri, State};
-use axum::http::header::{ALLOW, HOST, LOCATION, WWW_AUTHENTICATE};
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::header::{ALLOW, CONTENT_ENCODING, CONTENT_TYPE, HOST, LOCATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, head};
 use axum::{Json, Router};
+use axum_scopes::openapi::SchemeAddon;
 use axum_scopes::{
     BearerToken, GrantedScopes, HttpError, JwtKeys, OAuth2PasswordRequestForm, PasswordVerifier,
-    Scheme, Security, SecurityScopes, dependency, requires_scopes,
+    RequestValidationError, Scheme, Security, SecurityScopes, dependency, requires_scopes,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoResponses, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The tutorial's signing secret, used when `SECRET_KEY` is not set.
 pub const DEFAULT_SECRET_KEY: &str =
@@ -47,6 +55,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("/users/me/", "GET"),
     ("/users/me/items/", "GET"),
     ("/status/", "GET"),
+    ("/openapi.json", "GET"),
+    ("/docs", "GET"),
+    ("/docs/oauth2-redirect", "GET"),
 ];
 
 pub mod first_steps;
@@ -100,7 +111,8 @@ impl AppState {
 }
 
 /// A user as the API shows it: the tutorial's `User`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(title = "User")]
 pub struct User {
     /// The login name.
     pub username: String,
@@ -164,7 +176,8 @@ pub struct Claims {
 }
 
 /// The answer of `/token`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(title = "Token")]
 pub struct Token {
     /// The signed JWT.
     pub access_token: String,
@@ -173,12 +186,40 @@ pub struct Token {
 }
 
 /// One of the user's items.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(title = "Item")]
 pub struct Item {
     /// The item's id.
     pub item_id: &'static str,
     /// The owner's username.
     pub owner: String,
+}
+
+/// The body of an error answer: `{"detail": "..."}`, as `HTTPException` sends it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// What went wrong.
+    pub detail: String,
+}
+
+/// The failure answers of [`get_current_user()`], for the OpenAPI document.
+#[derive(IntoResponses)]
+pub enum CurrentUserErrors {
+    /// No bearer token, an invalid one, an unknown user, or a token lacking a required scope.
+    #[response(
+        status = 401,
+        description = "Not authenticated, could not validate credentials, or not enough permissions",
+        headers(("WWW-Authenticate" = String, description = "`Bearer`, with `scope=\"..\"` naming the scopes the operation requires"))
+    )]
+    Unauthorized(#[to_schema] ErrorDetail),
+}
+
+/// The failure answers [`get_current_active_user()`] adds, for the OpenAPI document.
+#[derive(IntoResponses)]
+pub enum ActiveUserErrors {
+    /// The account is disabled.
+    #[response(status = 400, description = "Inactive user")]
+    Inactive(#[to_schema] ErrorDetail),
 }
 
 /// The tutorial's `get_current_user`: verifies the token, finds the user and checks that the
@@ -188,7 +229,7 @@ pub struct Item {
 ///
 /// 401 `Could not validate credentials` for a bad token or an unknown user, 401 `Not enough
 /// permissions` for a missing scope; both challenge with `Bearer scope="<required scopes>"`.
-#[dependency]
+#[dependency(responses = CurrentUserErrors)]
 pub async fn get_current_user(
     security_scopes: SecurityScopes,
     token: BearerToken<Oauth2>,
@@ -220,7 +261,7 @@ pub async fn get_current_user(
 /// # Errors
 ///
 /// Those of [`get_current_user()`], then 400 `Inactive user`.
-#[dependency]
+#[dependency(responses = ActiveUserErrors)]
 #[requires_scopes("me")]
 pub async fn get_current_active_user(
     current_user: Security<get_current_user>,
@@ -236,6 +277,18 @@ pub async fn get_current_active_user(
 /// # Errors
 ///
 /// 400 `Incorrect username or password`; 503 when too many logins are being verified.
+#[utoipa::path(
+    post,
+    path = "/token",
+    operation_id = "login_for_access_token_token_post",
+    summary = "Login For Access Token",
+    request_body(content = OAuth2PasswordRequestForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Successful Response", body = Token),
+        (status = 400, description = "Incorrect username or password", body = inline(ErrorDetail)),
+        (status = 422, description = "Validation Error", body = RequestValidationError),
+    )
+)]
 pub async fn login_for_access_token(
     State(app): State<AppState>,
     form: OAuth2PasswordRequestForm,
@@ -275,12 +328,27 @@ pub async fn login_for_access_token(
 }
 
 /// `GET /users/me/`: the current user; requires `me`.
+#[requires_scopes]
+#[utoipa::path(
+    get,
+    path = "/users/me/",
+    operation_id = "read_users_me_users_me__get",
+    summary = "Read Users Me",
+    responses((status = 200, description = "Successful Response", body = User))
+)]
 pub async fn read_users_me(current_user: Security<get_current_active_user>) -> Json<User> {
     Json(current_user.into_inner())
 }
 
 /// `GET /users/me/items/`: the current user's items; requires `items` and `me`.
 #[requires_scopes("items")]
+#[utoipa::path(
+    get,
+    path = "/users/me/items/",
+    operation_id = "read_own_items_users_me_items__get",
+    summary = "Read Own Items",
+    responses((status = 200, description = "Successful Response", body = [Item]))
+)]
 pub async fn read_own_items(current_user: Security<get_current_active_user>) -> Json<Vec<Item>> {
     Json(vec![Item {
         item_id: "Foo",
@@ -289,23 +357,126 @@ pub async fn read_own_items(current_user: Security<get_current_active_user>) -> 
 }
 
 /// `GET /status/`: any valid token, no scope.
+#[requires_scopes]
+#[utoipa::path(
+    get,
+    path = "/status/",
+    operation_id = "read_system_status_status__get",
+    summary = "Read System Status",
+    responses((status = 200, description = "Successful Response", body = serde_json::Value))
+)]
 pub async fn read_system_status(
     _current_user: Security<get_current_user>,
 ) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// The tutorial app's router.
+/// The document's header; everything else comes from the operations and the scheme.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "FastAPI", version = "0.1.0", description = "FastAPI's OAuth2 scopes tutorial, served by axum-scopes."),
+    modifiers(&OAUTH2_SCHEME)
+)]
+struct ApiDoc;
+
+/// Adds the `OAuth2PasswordBearer` scheme, with its scope catalogue, to the document.
+const OAUTH2_SCHEME: SchemeAddon<Oauth2> = SchemeAddon::new();
+
+/// The tutorial's routes with their OpenAPI operations.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(login_for_access_token))
+        .routes(routes!(read_users_me))
+        .routes(routes!(read_own_items))
+        .routes(routes!(read_system_status))
+}
+
+/// The app's OpenAPI document, as served at `/openapi.json`.
+#[must_use]
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+/// FastAPI's Swagger UI page (`get_swagger_ui_html`): served at `/docs` itself, not `/docs/`, so
+/// that the scheme's relative `tokenUrl` (`token`) resolves to `/token` as it does under FastAPI.
+const SWAGGER_UI_HTML: &str = r##"<!DOCTYPE html>
+<html>
+<head>
+<link type="text/css" rel="stylesheet" href="/docs/swagger-ui.css">
+<title>FastAPI - Swagger UI</title>
+</head>
+<body>
+<div id="swagger-ui">
+</div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>
+const ui = SwaggerUIBundle({
+    url: '/openapi.json',
+    "dom_id": "#swagger-ui",
+    "layout": "BaseLayout",
+    "deepLinking": true,
+    "showExtensions": true,
+    "showCommonExtensions": true,
+    oauth2RedirectUrl: window.location.origin + '/docs/oauth2-redirect',
+    presets: [
+        SwaggerUIBundle.presets.apis,
+        SwaggerUIBundle.SwaggerUIStandalonePreset
+    ],
+})
+</script>
+</body>
+</html>
+"##;
+
+/// `GET /docs`: Swagger UI for `/openapi.json`.
+async fn swagger_ui() -> Html<&'static str> {
+    Html(SWAGGER_UI_HTML)
+}
+
+/// `GET /docs/oauth2-redirect`: Swagger UI's page that completes browser-based OAuth2 flows.
+async fn oauth2_redirect() -> Response {
+    swagger_ui_file("oauth2-redirect.html")
+}
+
+/// `GET /docs/{file}`: Swagger UI's scripts and styles, vendored by utoipa-swagger-ui.
+async fn swagger_ui_asset(Path(file): Path<String>) -> Response {
+    swagger_ui_file(&file)
+}
+
+fn swagger_ui_file(file: &str) -> Response {
+    let config = Arc::new(utoipa_swagger_ui::Config::from("/openapi.json"));
+    match utoipa_swagger_ui::serve(file, config) {
+        Ok(Some(file)) => {
+            let mut response =
+                ([(CONTENT_TYPE, file.content_type)], file.bytes.into_owned()).into_response();
+            if file.gzpipped {
+                response
+                    .headers_mut()
+                    .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            response
+        }
+        Ok(None) | Err(_) => HttpError::new(StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
+}
+
+/// The tutorial app's router, with FastAPI's `/openapi.json`, `/docs` and
+/// `/docs/oauth2-redirect`.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/token", post(login_for_access_token))
+    let (router, openapi) = api().split_for_parts();
+    let openapi = Arc::new(openapi);
+    router
         // FastAPI routes do not answer HEAD for GET; axum's `get` would.
-        .route("/users/me/", get(read_users_me).head(method_not_allowed))
+        .route("/users/me/", head(method_not_allowed))
+        .route("/users/me/items/", head(method_not_allowed))
+        .route("/status/", head(method_not_allowed))
         .route(
-            "/users/me/items/",
-            get(read_own_items).head(method_not_allowed),
+            "/openapi.json",
+            get(move || async move { Json(openapi.as_ref().clone()) }),
         )
-        .route("/status/", get(read_system_status).head(method_not_allowed))
+        .route("/docs", get(swagger_ui))
+        .route("/docs/oauth2-redirect", get(oauth2_redirect))
+        .route("/docs/{file}", get(swagger_ui_asset))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

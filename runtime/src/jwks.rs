@@ -6,18 +6,37 @@
 //! unknown `kid`) serialize on one `tokio::sync::Mutex` per key set that
 //! holds the time of the last fetch attempt, which gives single flight and
 //! the rate limit in one place.
+//!
+//! Fetches go through hyper-util's client and `hyper-rustls`, with a rustls
+//! configuration built on an explicit `ring` provider. Not reqwest: a library
+//! that enables a reqwest TLS feature enables it in every reqwest of the
+//! user's build (Cargo unifies features), and `rustls-no-provider` makes
+//! their `Client::builder().build()` panic unless a process-wide provider is
+//! installed. Nothing here installs one either.
 
+use std::error::Error;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use http::header::{ACCEPT, CACHE_CONTROL};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use axum::body::Bytes;
+use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_LENGTH, LOCATION};
+use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_platform_verifier::BuilderVerifierExt;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
+use tokio::time::error::Elapsed;
+use tower_service::Service;
 
 use crate::verify::{IssuerPolicy, KeySet, Source, parse_jwks};
 
@@ -126,7 +145,7 @@ impl JwksOptions {
 pub mod dangerous {
     use crate::AuthenticatorBuilder;
 
-    /// Lets JWKS and discovery URLs (and redirects) use plain `http`.
+    /// Lets JWKS and discovery URLs use plain `http`.
     ///
     /// Meant for tests against a local provider: over `http`, anyone on the
     /// path can replace the keys and so mint tokens. By default only
@@ -137,6 +156,10 @@ pub mod dangerous {
     }
 }
 
+/// The cause kept as [`JwksError`]'s source: the HTTP client's, TLS's or
+/// tokio's error, boxed so that no client library becomes public API.
+type BoxError = Box<dyn Error + Send + Sync>;
+
 /// Why a discovery document or key set could not be fetched.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -145,18 +168,24 @@ pub enum JwksError {
     /// it is not a URL at all.
     #[error("URL is not an https URL")]
     InsecureUrl,
-    /// The HTTP client could not be set up (no usable TLS roots, for
-    /// instance).
+    /// The HTTP client could not be set up: rustls refused its protocol
+    /// versions. (Missing TLS roots are not this error: the client is built
+    /// without them, and `https` fetches then fail as [`JwksError::Http`].)
     #[error("HTTP client could not be built")]
-    Client(#[source] reqwest::Error),
+    Client(#[source] BoxError),
     /// The provider did not answer within [`JwksOptions::connect_timeout`]
-    /// or [`JwksOptions::timeout`].
+    /// or [`JwksOptions::timeout`]; the source is tokio's `Elapsed`.
     #[error("provider did not answer in time")]
-    Timeout(#[source] reqwest::Error),
-    /// Connecting or reading failed.
+    Timeout(#[source] BoxError),
+    /// The URL could not be parsed, or connecting, the TLS handshake or
+    /// reading failed; the source is hyper-util's or rustls' error.
     #[error("request to the provider failed")]
-    Http(#[source] reqwest::Error),
+    Http(#[source] BoxError),
     /// The provider answered with a status other than 2xx.
+    ///
+    /// Redirects (3xx) are not followed and end here too: the keys come
+    /// from exactly the URL configured or discovered, as the issuer must
+    /// match exactly. Configure the URL the redirect points to.
     #[error("provider answered {0}")]
     Status(StatusCode),
     /// The body is larger than [`JwksOptions::max_response_size`].
@@ -181,8 +210,15 @@ pub enum JwksError {
 }
 
 impl JwksError {
-    fn from_reqwest(err: reqwest::Error) -> Self {
-        if err.is_timeout() {
+    /// A failed request: [`JwksError::Timeout`] when the connect timeout
+    /// fired (hyper-util wraps the connector's error), else
+    /// [`JwksError::Http`].
+    fn request(err: impl Into<BoxError>) -> Self {
+        let err = err.into();
+        let first: &(dyn Error + 'static) = &*err;
+        let timed_out =
+            std::iter::successors(Some(first), |&err| err.source()).any(<dyn Error>::is::<Elapsed>);
+        if timed_out {
             Self::Timeout(err)
         } else {
             Self::Http(err)
@@ -200,7 +236,7 @@ pub(crate) enum JwksUrl<'a> {
 /// The fetching side of a remote [`Source`].
 pub(crate) struct Remote {
     url: String,
-    client: reqwest::Client,
+    client: HttpClient,
     options: JwksOptions,
     policy: IssuerPolicy,
     /// When the last fetch started; held across the fetch, so concurrent
@@ -332,27 +368,63 @@ async fn refresh_in_background(source: Weak<Source>, mut delay: Duration) {
     }
 }
 
-fn client(options: &JwksOptions) -> Result<reqwest::Client, JwksError> {
+/// The client every fetch of one [`Remote`] goes through (its pool keeps
+/// the connection to the provider alive between refreshes).
+type HttpClient = Client<Connector, Empty<Bytes>>;
+
+fn client(options: &JwksOptions) -> Result<HttpClient, JwksError> {
+    // An explicit provider, never the process-wide default: the user's
+    // rustls may have another backend, or none installed.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .and_then(BuilderVerifierExt::with_platform_verifier)
-        .map(rustls::ConfigBuilder::<rustls::ClientConfig, _>::with_no_client_auth);
-    let builder = reqwest::Client::builder()
-        .https_only(!options.allow_http)
-        .connect_timeout(options.connect_timeout)
-        .timeout(options.timeout)
-        .redirect(reqwest::redirect::Policy::limited(3));
-    let builder = match tls {
-        Ok(tls) => builder.tls_backend_preconfigured(tls),
+        .map_err(|err| JwksError::Client(err.into()))?;
+    let tls = match tls.clone().with_platform_verifier() {
+        Ok(tls) => tls.with_no_client_auth(),
         // No TLS roots (a bare container): plain-http providers behind
         // `dangerous::allow_http` still work, https fails when used.
         Err(err) => {
             tracing::warn!(error = %err, "no TLS configuration for JWKS fetches");
-            builder
+            tls.with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth()
         }
     };
-    builder.build().map_err(JwksError::Client)
+    let https = HttpsConnectorBuilder::new().with_tls_config(tls);
+    let https = if options.allow_http {
+        https.https_or_http()
+    } else {
+        https.https_only()
+    };
+    let connector = Connector {
+        https: https.enable_http1().build(),
+        timeout: options.connect_timeout,
+    };
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .build(connector))
+}
+
+/// The TLS connector with [`JwksOptions::connect_timeout`] around TCP and
+/// TLS together (hyper-util's own timeout covers TCP only).
+#[derive(Clone)]
+struct Connector {
+    https: HttpsConnector<HttpConnector>,
+    timeout: Duration,
+}
+
+impl Service<Uri> for Connector {
+    type Response = <HttpsConnector<HttpConnector> as Service<Uri>>::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.https.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = tokio::time::timeout(self.timeout, self.https.call(uri));
+        Box::pin(async move { connecting.await? })
+    }
 }
 
 fn check_scheme(url: &str, options: &JwksOptions) -> Result<(), JwksError> {
@@ -365,7 +437,7 @@ fn check_scheme(url: &str, options: &JwksOptions) -> Result<(), JwksError> {
 }
 
 async fn discover(
-    client: &reqwest::Client,
+    client: &HttpClient,
     options: &JwksOptions,
     issuer: &str,
     url: &str,
@@ -387,37 +459,62 @@ async fn discover(
     Ok(document.jwks_uri)
 }
 
-/// GETs `url` with the size bound, returning the body and `max-age`.
+/// GETs `url` within [`JwksOptions::timeout`] and the size bound,
+/// returning the body and `max-age`.
+///
+/// Redirects are refused ([`JwksError::Status`]) rather than followed:
+/// key material should come from the URL the operator configured or the
+/// issuer's discovery document named, not from wherever that URL points
+/// today, and refusing needs no URL resolution and cannot downgrade
+/// `https` to `http`. The `Location` is logged to say what to configure.
 async fn get(
-    client: &reqwest::Client,
+    client: &HttpClient,
     options: &JwksOptions,
     url: &str,
-) -> Result<(Vec<u8>, Option<Duration>), JwksError> {
-    let limit = options.max_response_size;
-    let mut response = client
-        .get(url)
-        .header(ACCEPT, HeaderValue::from_static("application/json"))
-        .send()
+) -> Result<(Bytes, Option<Duration>), JwksError> {
+    tokio::time::timeout(options.timeout, get_bounded(client, options, url))
         .await
-        .map_err(JwksError::from_reqwest)?;
-    if !response.status().is_success() {
-        return Err(JwksError::Status(response.status()));
+        .map_err(|elapsed| JwksError::Timeout(elapsed.into()))?
+}
+
+async fn get_bounded(
+    client: &HttpClient,
+    options: &JwksOptions,
+    url: &str,
+) -> Result<(Bytes, Option<Duration>), JwksError> {
+    let limit = options.max_response_size;
+    let request = Request::get(url)
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .body(Empty::new())
+        .map_err(JwksError::request)?;
+    let response = client.request(request).await.map_err(JwksError::request)?;
+    let status = response.status();
+    if !status.is_success() {
+        if status.is_redirection() {
+            tracing::debug!(url, location = ?response.headers().get(LOCATION), "redirect not followed");
+        }
+        return Err(JwksError::Status(status));
     }
-    if response
-        .content_length()
-        .is_some_and(|len| len > limit as u64)
-    {
+    let content_length = response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|len| len.to_str().ok()?.parse::<u64>().ok());
+    if content_length.is_some_and(|len| len > limit as u64) {
         return Err(JwksError::TooLarge { limit });
     }
     let max_age = max_age(response.headers());
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(JwksError::from_reqwest)? {
-        if body.len() + chunk.len() > limit {
-            return Err(JwksError::TooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body, max_age))
+    // Without a Content-Length (chunked), the bound applies as data arrives.
+    let body = Limited::new(response.into_body(), limit)
+        .collect()
+        .await
+        .map_err(|err| {
+            if err.is::<LengthLimitError>() {
+                JwksError::TooLarge { limit }
+            } else {
+                JwksError::request(err)
+            }
+        })?;
+    Ok((body.to_bytes(), max_age))
 }
 
 /// `max-age` of `Cache-Control` (RFC 9111 §5.2.2.1); `no-cache` and
@@ -441,7 +538,99 @@ fn max_age(headers: &HeaderMap) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
     use super::*;
+
+    /// Answers every connection on a loopback port with `response`, once
+    /// the request head has arrived; returns the port. A plain thread, so
+    /// the server needs no tokio feature the library does not.
+    fn serve(response: &'static [u8]) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().map_while(Result::ok) {
+                let mut head = Vec::new();
+                let mut buf = [0; 1024];
+                while !head.ends_with(b"\r\n\r\n") {
+                    let Ok(n @ 1..) = stream.read(&mut buf) else {
+                        break;
+                    };
+                    head.extend_from_slice(&buf[..n]);
+                }
+                let _ = stream.write_all(response);
+            }
+        });
+        port
+    }
+
+    async fn fetch(options: &JwksOptions, url: &str) -> Result<Bytes, JwksError> {
+        let client = client(options).unwrap();
+        get(&client, options, url).await.map(|(body, _)| body)
+    }
+
+    fn plain_http() -> JwksOptions {
+        JwksOptions {
+            allow_http: true,
+            ..JwksOptions::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn redirects_are_refused() {
+        let port = serve(
+            b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/jwks\r\nContent-Length: 0\r\n\r\n",
+        );
+        let err = fetch(&plain_http(), &format!("http://127.0.0.1:{port}/jwks"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, JwksError::Status(StatusCode::FOUND)),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn chunked_body_is_bounded_as_it_streams() {
+        let port = serve(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+              8\r\n{\"keys\":\r\n8\r\n[      ]\r\n1\r\n}\r\n0\r\n\r\n",
+        );
+        let url = format!("http://127.0.0.1:{port}/jwks");
+        let body = fetch(&plain_http(), &url).await.unwrap();
+        assert_eq!(&body[..], b"{\"keys\":[      ]}");
+        let options = plain_http().max_response_size(16);
+        let err = fetch(&options, &url).await.unwrap_err();
+        assert!(matches!(err, JwksError::TooLarge { limit: 16 }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn connect_timeout_covers_the_tls_handshake() {
+        // Accepts TCP, then never answers the TLS ClientHello.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || listener.incoming().collect::<Vec<_>>());
+        let options = JwksOptions::default().connect_timeout(Duration::from_millis(200));
+        let started = Instant::now();
+        let err = fetch(&options, &format!("https://127.0.0.1:{port}/jwks"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, JwksError::Timeout(_)), "{err:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn https_only_client_refuses_http_even_past_the_scheme_check() {
+        let err = fetch(&JwksOptions::default(), "http://127.0.0.1:1/jwks")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, JwksError::Http(_)), "{err:?}");
+    }
 
     #[test]
     fn cache_control_max_age() {

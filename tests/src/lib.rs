@@ -491,9 +491,6 @@ pub async fn via_http(client: &reqwest::Client, base: &str, case: &Case) -> Seen
 /// When the client cannot be built.
 #[must_use]
 pub fn client() -> reqwest::Client {
-    // Interim: the runtime's reqwest is built with `rustls-no-provider`, which by feature
-    // unification makes every reqwest client in the process need an installed provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

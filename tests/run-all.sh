@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every test of the workspace, with what the tests need installed first on a fresh machine:
+# Debian's chromium and chromium-driver for tests/tests/browser.rs (as root, only when
+# /usr/bin/chromium is absent), and openapi-spec-validator from PyPI in target/venv for
+# tests/tests/openapi_demo.rs. Idempotent: when everything is there it only runs cargo.
+#
+#   bash tests/run-all.sh [extra `cargo test` arguments]
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    if [[ "$(id -u)" -ne 0 ]]; then
+        echo "run-all: Chromium is missing; install it as root: apt-get install -y chromium chromium-driver" >&2
+        exit 1
+    fi
+    echo "run-all: installing chromium and chromium-driver" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+venv="$root/target/venv"
+validator="$venv/bin/openapi-spec-validator"
+if [[ ! -x "$validator" ]]; then
+    echo "run-all: installing openapi-spec-validator into $venv" >&2
+    mkdir -p "$root/target"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator
+fi
+
+export OPENAPI_SPEC_VALIDATOR="$validator"
+export CHROMIUM=/usr/bin/chromium
+export CHROMEDRIVER=/usr/bin/chromedriver
+
+exec cargo test --workspace --locked "$@"
