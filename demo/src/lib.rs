@@ -22,7 +22,7 @@ use axum::routing::{get, head};
 use axum::{Json, Router};
 use axum_scopes::openapi::SchemeAddon;
 use axum_scopes::{
-    BearerToken, GrantedScopes, HttpError, JwtKeys, OAuth2PasswordRequestForm, PasswordVerifier,
+    BearerToken, HttpError, JwtKeys, OAuth2PasswordRequestForm, PasswordVerifier,
     RequestValidationError, Scheme, Security, SecurityScopes, dependency, requires_scopes,
 };
 use serde::{Deserialize, Serialize};
@@ -61,6 +61,10 @@ const ROUTES: &[(&str, &str)] = &[
 ];
 
 pub mod first_steps;
+
+/// The routes that need no credentials, as `METHOD path`: the login. Every other documented
+/// route must be secured (checked at start-up and in the tests).
+pub const PUBLIC_ROUTES: &[&str] = &["POST /token"];
 
 /// The app's shared state.
 #[derive(Clone)]
@@ -166,13 +170,29 @@ fn fake_users_db() -> HashMap<&'static str, UserInDb> {
 }
 
 /// The claims of the app's tokens: the tutorial's `sub`, `scopes` and `exp`.
+///
+/// Read without `#[serde(flatten)]`, which would buffer the whole payload once more.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     /// The username.
     pub sub: Option<String>,
-    /// The granted scopes (`scopes` array, or an RFC 9068 `scope` string).
-    #[serde(flatten)]
-    pub scopes: GrantedScopes,
+    /// The tutorial's granted scopes, a list.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// RFC 9068's granted scopes, one space-delimited string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl Claims {
+    /// Every granted scope: `scopes`, then the words of `scope`.
+    pub fn granted(&self) -> impl Iterator<Item = &str> + Clone {
+        self.scopes.iter().map(String::as_str).chain(
+            self.scope
+                .iter()
+                .flat_map(|scope| scope.split(' ').filter(|word| !word.is_empty())),
+        )
+    }
 }
 
 /// The answer of `/token`.
@@ -244,12 +264,9 @@ pub async fn get_current_user(
         tracing::debug!(%error, "token rejected");
         credentials_exception()
     })?;
-    let username = claims.sub.ok_or_else(credentials_exception)?;
-    let user = app
-        .users
-        .get(username.as_str())
-        .ok_or_else(credentials_exception)?;
-    if let Some(missing) = security_scopes.first_missing(claims.scopes.iter()) {
+    let username = claims.sub.as_deref().ok_or_else(credentials_exception)?;
+    let user = app.users.get(username).ok_or_else(credentials_exception)?;
+    if let Some(missing) = security_scopes.first_missing(claims.granted()) {
         tracing::debug!(%missing, "token lacks a required scope");
         return Err(unauthorized("Not enough permissions"));
     }

@@ -1,28 +1,38 @@
-//! Serves FastAPI's "OAuth2 scopes" tutorial on 127.0.0.1:8000 (`--host`, `--port`).
+//! Serves FastAPI's "OAuth2 scopes" tutorial on 127.0.0.1:8000 (`--host`, `--port`);
+//! `--routes` prints each route with the scopes it requires instead.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum_scopes_demo::{AppState, app};
-use tower_http::trace::TraceLayer;
+use axum_scopes_demo::{AppState, PUBLIC_ROUTES, app, openapi};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: axum-scopes-demo [--host ADDR] [--port PORT]\n\nServes FastAPI's OAuth2-scopes tutorial. SECRET_KEY sets the signing secret; RUST_LOG the log filter.";
+const USAGE: &str = "usage: axum-scopes-demo [--host ADDR] [--port PORT] [--routes]\n\nServes FastAPI's OAuth2-scopes tutorial. --routes prints each route and the scopes it requires.\nSECRET_KEY sets the signing secret; RUST_LOG the log filter.";
 
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=debug")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
     let addr = match parse_args(std::env::args().skip(1)) {
-        Ok(addr) => addr,
+        Ok(Command::Serve(addr)) => addr,
+        Ok(Command::Routes) => {
+            print!("{}", axum_scopes::openapi::route_table(&openapi()));
+            return;
+        }
         Err(message) => {
             eprintln!("{message}\n\n{USAGE}");
             std::process::exit(2);
         }
     };
+    // Secure by default: every route is scoped, or public on purpose.
+    if let Err(error) = axum_scopes::openapi::assert_secure(&openapi(), PUBLIC_ROUTES) {
+        eprintln!("refusing to start: {error}");
+        std::process::exit(1);
+    }
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -31,7 +41,12 @@ async fn main() {
         }
     };
     println!("axum-scopes demo on http://{addr}");
-    let router = app(AppState::from_env()).layer(TraceLayer::new_for_http());
+    // One log line per request, at info.
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+    let router = app(AppState::from_env()).layer(trace);
     if let Err(error) = axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -43,7 +58,13 @@ async fn main() {
     }
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SocketAddr, String> {
+/// What the command line asks for.
+enum Command {
+    Serve(SocketAddr),
+    Routes,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
     let mut host = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut port = 8000;
     while let Some(arg) = args.next() {
@@ -60,6 +81,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SocketAddr, Stri
                     .parse()
                     .map_err(|_| format!("--port: `{value}` is not a port number"))?;
             }
+            "--routes" => return Ok(Command::Routes),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -67,5 +89,5 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<SocketAddr, Stri
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    Ok(SocketAddr::new(host, port))
+    Ok(Command::Serve(SocketAddr::new(host, port)))
 }

@@ -23,9 +23,8 @@ pub(crate) struct RequiresScopes {
 
 impl RequiresScopes {
     pub(crate) fn parse_args(span: Span, args: TokenStream) -> syn::Result<Self> {
-        let (scopes, requirements) = split(
-            Punctuated::<ScopeExpr, Token![,]>::parse_terminated.parse2(args)?,
-        );
+        let (scopes, requirements) =
+            split(Punctuated::<ScopeExpr, Token![,]>::parse_terminated.parse2(args)?);
         Ok(Self {
             span,
             scopes,

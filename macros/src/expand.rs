@@ -86,7 +86,11 @@ fn handler(function: &Function) -> TokenStream {
             .first()
             .map_or(&[][..], |requires| &requires.requirements[..])
             .iter()
-            .chain(param.security_args().map_or(&[][..], |args| &args.requirements[..]))
+            .chain(
+                param
+                    .security_args()
+                    .map_or(&[][..], |args| &args.requirements[..]),
+            )
             .map(requirement)
             .collect();
         let use_cache = param.security_args().is_none_or(|args| args.use_cache);
@@ -144,7 +148,11 @@ fn openapi_path(item: &mut ItemFn, function: &Function, documented: &[TokenStrea
         .requires
         .first()
         .map_or_else(Span::call_site, |requires| requires.span);
-    let Some(attr) = item.attrs.iter_mut().find(|attr| attr::is_utoipa_path(attr)) else {
+    let Some(attr) = item
+        .attrs
+        .iter_mut()
+        .find(|attr| attr::is_utoipa_path(attr))
+    else {
         return quote_spanned! {span=>
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
@@ -522,10 +530,15 @@ fn dependency_checks(function: &Function) -> Vec<TokenStream> {
             &quote!(<#name as ::axum_scopes::__private::Dependency>::INFO.params),
         ));
     }
-    let typed = function.item.sig.inputs.iter().filter_map(|input| match input {
-        FnArg::Typed(typed) => Some(typed),
-        FnArg::Receiver(_) => None,
-    });
+    let typed = function
+        .item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(typed),
+            FnArg::Receiver(_) => None,
+        });
     for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
         if let Some(args) = param.security_args() {
             checks.push(checks::scopes(

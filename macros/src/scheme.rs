@@ -44,7 +44,11 @@ impl Parse for SchemeDecl {
                 braced!(entries in body);
                 let list = Punctuated::<ScopeEntry, Token![,]>::parse_terminated(&entries)?;
                 if scopes
-                    .replace(list.into_iter().map(|entry| (entry.scope, entry.description)).collect())
+                    .replace(
+                        list.into_iter()
+                            .map(|entry| (entry.scope, entry.description))
+                            .collect(),
+                    )
                     .is_some()
                 {
                     return Err(duplicate());
@@ -62,7 +66,9 @@ impl Parse for SchemeDecl {
         let missing = |field: &str| {
             syn::Error::new(
                 ident.span(),
-                format!("the scheme needs `{field}`, e.g. `token_url: \"token\"`, `scopes: {{ \"me\" => \"Read yourself.\" }}`"),
+                format!(
+                    "the scheme needs `{field}`, e.g. `token_url: \"token\"`, `scopes: {{ \"me\" => \"Read yourself.\" }}`"
+                ),
             )
         };
         Ok(Self {

@@ -188,7 +188,9 @@ fn check_requirements(requirements: &[ScopeExpr], errors: &mut Errors) {
         if exprs.is_empty() {
             errors.push(syn::Error::new(
                 ident.span(),
-                format!("`{ident}()` is empty; list at least one scope, such as `{ident}(\"items\")`"),
+                format!(
+                    "`{ident}()` is empty; list at least one scope, such as `{ident}(\"items\")`"
+                ),
             ));
         }
         let literals: Vec<LitStr> = exprs

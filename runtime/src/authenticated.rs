@@ -117,7 +117,8 @@ fn failure_responses() -> BTreeMap<String, RefOr<ApiResponse>> {
                 .header(
                     "WWW-Authenticate",
                     utoipa::openapi::header::Header::new(
-                        utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::Type::String),
                     ),
                 )
                 .build(),

@@ -194,7 +194,10 @@ pub const fn unknown_scope(scope: &str, scheme: &SchemeInfo) -> Message {
         if i > 0 {
             message = message.push(", ");
         }
-        message = message.push("`").push(scheme.scopes[i].scope.as_str()).push("`");
+        message = message
+            .push("`")
+            .push(scheme.scopes[i].scope.as_str())
+            .push("`");
         i += 1;
     }
     message
@@ -242,7 +245,11 @@ const fn edit_distance(left: &[u8], right: &[u8]) -> usize {
         current[0] = row;
         col = 1;
         while col <= cols {
-            let cost = if left[row - 1] == right[col - 1] { 0 } else { 1 };
+            let cost = if left[row - 1] == right[col - 1] {
+                0
+            } else {
+                1
+            };
             let mut best = min(
                 previous[col] + 1,
                 min(current[col - 1] + 1, previous[col - 1] + cost),

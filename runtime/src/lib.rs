@@ -59,14 +59,14 @@ mod dependency;
 mod error;
 mod extract;
 mod form;
+#[cfg(feature = "jwks")]
+mod jwks;
 pub mod openapi;
 mod password;
 mod scheme;
 mod scope;
 mod token;
 mod verify;
-#[cfg(feature = "jwks")]
-mod jwks;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -125,6 +125,8 @@ pub use crate::form::{
     OAuth2FormRejection, OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict,
     RequestValidationError, ValidationIssue,
 };
+#[cfg(feature = "jwks")]
+pub use crate::jwks::{JwksError, JwksOptions, dangerous};
 pub use crate::password::{DEFAULT_MAX_WAIT, PasswordError, PasswordVerifier};
 pub use crate::scheme::{Scheme, SchemeInfo, ScopeInfo};
 pub use crate::scope::{
@@ -133,8 +135,6 @@ pub use crate::scope::{
 pub use crate::token::{
     DEFAULT_MAX_TOKEN_LEN, GrantedScopes, GrantedScopesIter, JwtKeys, MAX_LEEWAY, TokenError,
 };
-#[cfg(feature = "jwks")]
-pub use crate::jwks::{JwksError, JwksOptions, dangerous};
 pub use crate::verify::{
     Authenticator, AuthenticatorBuilder, BuildError, Issuer, Key, KeyError, ScopesClaim, Verified,
 };

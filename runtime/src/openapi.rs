@@ -62,7 +62,11 @@ pub fn security_requirements(params: &[Param]) -> Vec<SecurityRequirement> {
 /// Ways to satisfy a requirement: each a set of scopes, in the order first required.
 type Alternatives = Vec<Vec<Scope>>;
 
-fn collect(params: &[Param], above: &Alternatives, schemes: &mut Vec<(&'static str, Alternatives)>) {
+fn collect(
+    params: &[Param],
+    above: &Alternatives,
+    schemes: &mut Vec<(&'static str, Alternatives)>,
+) {
     for param in params {
         match *param {
             Param::Credential(scheme) => {
@@ -352,8 +356,11 @@ mod tests {
             ScopeInfo::new(Scope::new("items"), "Items."),
         ],
     );
-    const LEAF: DependencyInfo =
-        DependencyInfo::new("leaf", &[], &[Param::SecurityScopes, Param::Credential(&SCHEME)]);
+    const LEAF: DependencyInfo = DependencyInfo::new(
+        "leaf",
+        &[],
+        &[Param::SecurityScopes, Param::Credential(&SCHEME)],
+    );
     const MIDDLE: DependencyInfo = DependencyInfo::new(
         "middle",
         &[Scope::new("me")],

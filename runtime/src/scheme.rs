@@ -96,4 +96,3 @@ const fn str_eq(a: &str, b: &str) -> bool {
     }
     true
 }
-

@@ -131,8 +131,12 @@ impl Requirement {
     pub fn is_satisfied_by(&self, granted: &impl Fn(&str) -> bool) -> bool {
         match self {
             Self::Scope(scope) => granted(scope.as_str()),
-            Self::All(all) => all.iter().all(|requirement| requirement.is_satisfied_by(granted)),
-            Self::Any(any) => any.iter().any(|requirement| requirement.is_satisfied_by(granted)),
+            Self::All(all) => all
+                .iter()
+                .all(|requirement| requirement.is_satisfied_by(granted)),
+            Self::Any(any) => any
+                .iter()
+                .any(|requirement| requirement.is_satisfied_by(granted)),
         }
     }
 
@@ -141,7 +145,8 @@ impl Requirement {
         match self {
             Self::Scope(scope) => f(*scope),
             Self::All(list) | Self::Any(list) => {
-                list.iter().for_each(|requirement| requirement.for_each_scope(f));
+                list.iter()
+                    .for_each(|requirement| requirement.for_each_scope(f));
             }
         }
     }
@@ -382,7 +387,10 @@ impl SecurityScopes {
         I: IntoIterator<Item = &'g str>,
         I::IntoIter: Clone,
     {
-        let plain = self.expression.as_ref().map_or(&self.scopes, |(plain, _)| plain);
+        let plain = self
+            .expression
+            .as_ref()
+            .map_or(&self.scopes, |(plain, _)| plain);
         let granted = granted.into_iter();
         plain
             .iter()
@@ -476,11 +484,11 @@ mod tests {
         assert!(scopes.is_satisfied_by(["items", "items:read"]));
         assert!(scopes.is_satisfied_by(["items", "admin", "me"]));
         assert!(!scopes.is_satisfied_by(["items", "admin"]));
-        assert!(!scopes.is_satisfied_by(["items:read"]), "the plain scope is still required");
-        assert_eq!(
-            ANY[0].alternatives(),
-            vec![vec![READ], vec![ADMIN, ME]]
+        assert!(
+            !scopes.is_satisfied_by(["items:read"]),
+            "the plain scope is still required"
         );
+        assert_eq!(ANY[0].alternatives(), vec![vec![READ], vec![ADMIN, ME]]);
     }
 
     #[test]

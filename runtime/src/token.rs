@@ -539,13 +539,15 @@ impl JwtKeys {
         if payload.first() != Some(&b'{') {
             return Err(not_an_object());
         }
-        let mut token =
-            String::with_capacity(self.inner.signing_header.len() + payload.len().div_ceil(3) * 4 + 100);
+        let mut token = String::with_capacity(
+            self.inner.signing_header.len() + payload.len().div_ceil(3) * 4 + 100,
+        );
         token.push_str(&self.inner.signing_header);
         token.push('.');
         b64url_encode_into(payload, &mut token);
-        let signature = jsonwebtoken::crypto::sign(token.as_bytes(), key, self.inner.signing_algorithm)
-            .map_err(TokenError::Signing)?;
+        let signature =
+            jsonwebtoken::crypto::sign(token.as_bytes(), key, self.inner.signing_algorithm)
+                .map_err(TokenError::Signing)?;
         token.push('.');
         token.push_str(&signature);
         Ok(token)

@@ -101,21 +101,34 @@ async fn call(path: &str, authorization: Option<String>) -> (StatusCode, Option<
         .headers()
         .get("www-authenticate")
         .map(|value| value.to_str().unwrap().to_owned());
-    let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
-    (status, challenge, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    let body = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .unwrap();
+    (
+        status,
+        challenge,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
 async fn rfc_6750_answers() {
     let (status, challenge, _) = call("/items", None).await;
-    assert_eq!((status, challenge.as_deref()), (StatusCode::UNAUTHORIZED, Some("Bearer")));
+    assert_eq!(
+        (status, challenge.as_deref()),
+        (StatusCode::UNAUTHORIZED, Some("Bearer"))
+    );
 
     let (status, challenge, body) = call("/items", Some("Bearer not.a.token".into())).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(challenge.as_deref(), Some(r#"Bearer error="invalid_token""#));
+    assert_eq!(
+        challenge.as_deref(),
+        Some(r#"Bearer error="invalid_token""#)
+    );
     assert_eq!(body, json!({ "detail": "Could not validate credentials" }));
 
-    let (status, challenge, body) = call("/items", Some(format!("Bearer {}", token("admin")))).await;
+    let (status, challenge, body) =
+        call("/items", Some(format!("Bearer {}", token("admin")))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         challenge.as_deref(),
@@ -125,7 +138,11 @@ async fn rfc_6750_answers() {
 
     let (status, challenge, _) = call("/items", Some("Bearer two words".into())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(challenge.unwrap().starts_with(r#"Bearer error="invalid_request""#));
+    assert!(
+        challenge
+            .unwrap()
+            .starts_with(r#"Bearer error="invalid_request""#)
+    );
 
     let (status, _, body) = call("/items", Some(format!("Bearer {}", token("items")))).await;
     assert_eq!((status, body), (StatusCode::OK, json!({ "sub": "alice" })));
@@ -133,7 +150,11 @@ async fn rfc_6750_answers() {
 
 #[tokio::test]
 async fn any_of_and_nested_requirements() {
-    for (scope, expected) in [("admin", StatusCode::OK), ("items", StatusCode::OK), ("other", StatusCode::FORBIDDEN)] {
+    for (scope, expected) in [
+        ("admin", StatusCode::OK),
+        ("items", StatusCode::OK),
+        ("other", StatusCode::FORBIDDEN),
+    ] {
         let (status, _, _) = call("/either", Some(format!("Bearer {}", token(scope)))).await;
         assert_eq!(status, expected, "scope {scope}");
     }

@@ -33,7 +33,11 @@ pub async fn current_user(
     token: BearerToken<Oauth2>,
     State(_app): State<App>,
 ) -> Result<String, HttpError> {
-    Ok(format!("{} {}", security_scopes.scope_str(), token.as_bytes().len()))
+    Ok(format!(
+        "{} {}",
+        security_scopes.scope_str(),
+        token.as_bytes().len()
+    ))
 }
 
 /// A dependency with scopes and a per-parameter requirement.

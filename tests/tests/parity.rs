@@ -60,6 +60,8 @@ fn start_peer() -> Option<Peer> {
         .next()
         .and_then(|rest| rest.trim_end_matches(')').parse().ok())
         .expect("the pid is a number");
+    // The script ends once the app answers, leaving the app running in the background.
+    child.wait().expect("the peer script ends");
     Some(Peer {
         base: format!("http://127.0.0.1:{port}"),
         pid: Some(pid),

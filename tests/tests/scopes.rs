@@ -241,8 +241,12 @@ async fn checker(
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     if !security_scopes.is_satisfied_by(granted.split(' ')) {
-        return Err(HttpError::new(StatusCode::FORBIDDEN, "Not enough permissions")
-            .with_header(http::header::WWW_AUTHENTICATE, security_scopes.bearer_challenge()));
+        return Err(
+            HttpError::new(StatusCode::FORBIDDEN, "Not enough permissions").with_header(
+                http::header::WWW_AUTHENTICATE,
+                security_scopes.bearer_challenge(),
+            ),
+        );
     }
     Ok(security_scopes.scope_str())
 }
