@@ -156,12 +156,19 @@ impl ParamKind {
                 dependency: types.next().cloned().map(Box::new),
                 edge: types.next().cloned().map(Box::new),
             }
-        } else if segment.ident == "Authenticated" {
+        } else if segment.ident == "Authenticated" || segment.ident == "MaybeAuthenticated" {
             // `Authenticated<C, S, E>` is `Security<Authenticate<C, S>, E>`.
             let claims = types.next().cloned().map(Box::new);
             Self::Security {
                 dependency: claims,
                 edge: types.nth(1).cloned().map(Box::new),
+            }
+        } else if segment.ident == "AuthenticatedBy" {
+            // `AuthenticatedBy<C, S, Src, E>` is `Security<Authenticate<C, S, Src>, E>`.
+            let claims = types.next().cloned().map(Box::new);
+            Self::Security {
+                dependency: claims,
+                edge: types.nth(2).cloned().map(Box::new),
             }
         } else if segment.ident == "SecurityScopes" {
             Self::SecurityScopes

@@ -53,14 +53,27 @@ use crate::{
 ///   parameter of a `#[dependency]`, and its value is cached for the request like any other.
 pub type Authenticated<C, S, E = Unscoped> = Security<Authenticate<C, S>, E>;
 
-/// The dependency behind [`Authenticated<C, S>`]: verify the bearer token, check the scopes,
-/// yield the claims `C`.
-pub struct Authenticate<C, S>(PhantomData<fn() -> (C, S)>);
+/// [`Authenticated<C, S>`] with the token taken from another [`CredentialSource`], such as
+/// [`TokenCookie<N>`](crate::TokenCookie) (whose CSRF rule applies) or a tuple of sources.
+pub type AuthenticatedBy<C, S, Src, E = Unscoped> = Security<Authenticate<C, S, Src>, E>;
 
-impl<C, S> Dependency for Authenticate<C, S>
+/// Optional authentication (FastAPI's `auto_error=False`): `None` for a request without
+/// credentials, the claims for a valid token with every required scope, and the same rejections
+/// as [`Authenticated`] for an invalid token or a missing scope.
+pub type MaybeAuthenticated<C, S, E = Unscoped> = Security<MaybeAuthenticate<C, S>, E>;
+
+/// The dependency behind [`Authenticated<C, S>`]: verify the token of `Src`, check the scopes,
+/// yield the claims `C`.
+pub struct Authenticate<C, S, Src = BearerHeader>(PhantomData<fn() -> (C, S, Src)>);
+
+/// The dependency behind [`MaybeAuthenticated<C, S>`].
+pub struct MaybeAuthenticate<C, S>(PhantomData<fn() -> (C, S)>);
+
+impl<C, S, Src> Dependency for Authenticate<C, S, Src>
 where
     C: DeserializeOwned + DependencyOutput,
     S: Scheme,
+    Src: CredentialSource,
 {
     type Output = C;
 
@@ -72,7 +85,43 @@ where
     .with_responses(Some(failure_responses));
 }
 
-impl<St, C, S> Resolve<St> for Authenticate<C, S>
+impl<St, C, S, Src> Resolve<St> for Authenticate<C, S, Src>
+where
+    St: Send + Sync,
+    C: DeserializeOwned + DependencyOutput,
+    S: Scheme,
+    Src: CredentialSource,
+    Authenticator: FromRef<St>,
+    AuthConfig: FromRef<St>,
+{
+    async fn resolve(parts: &mut Parts, state: &St, chain: &ScopeChain<'_>) -> Result<C, Response> {
+        let config = AuthConfig::from_ref(state);
+        let authenticator = Authenticator::from_ref(state);
+        let result = match find_credential::<Src>(parts, &config) {
+            Ok(Some(token)) => verify::<C>(token.as_bytes(), &authenticator, chain).await,
+            Ok(None) => Err(AuthError::missing_credentials(Src::KIND)),
+            Err(error) => Err(error),
+        };
+        result.map_err(|error| error.with_config(&config).into_response())
+    }
+}
+
+impl<C, S> Dependency for MaybeAuthenticate<C, S>
+where
+    C: DeserializeOwned + DependencyOutput,
+    S: Scheme,
+{
+    type Output = Option<C>;
+
+    const INFO: DependencyInfo = DependencyInfo::new(
+        "maybe_authenticated",
+        &[],
+        &[Param::SecurityScopes, Param::Credential(&S::INFO)],
+    )
+    .with_responses(Some(failure_responses));
+}
+
+impl<St, C, S> Resolve<St> for MaybeAuthenticate<C, S>
 where
     St: Send + Sync,
     C: DeserializeOwned + DependencyOutput,
@@ -80,25 +129,32 @@ where
     Authenticator: FromRef<St>,
     AuthConfig: FromRef<St>,
 {
-    async fn resolve(parts: &mut Parts, state: &St, chain: &ScopeChain<'_>) -> Result<C, Response> {
+    async fn resolve(
+        parts: &mut Parts,
+        state: &St,
+        chain: &ScopeChain<'_>,
+    ) -> Result<Option<C>, Response> {
         let config = AuthConfig::from_ref(state);
-        authenticate::<C>(parts, &Authenticator::from_ref(state), &config, chain)
-            .await
-            .map_err(|error| error.with_config(&config).into_response())
+        let authenticator = Authenticator::from_ref(state);
+        let result = match find_credential::<BearerHeader>(parts, &config) {
+            Ok(Some(token)) => verify::<C>(token.as_bytes(), &authenticator, chain)
+                .await
+                .map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        };
+        result.map_err(|error| error.with_config(&config).into_response())
     }
 }
 
-/// Verifies the bearer token of `parts` and checks it against the scopes `chain` requires.
-async fn authenticate<C: DeserializeOwned>(
-    parts: &Parts,
+/// Verifies `token` and checks it against the scopes `chain` requires.
+async fn verify<C: DeserializeOwned>(
+    token: &[u8],
     authenticator: &Authenticator,
-    config: &AuthConfig,
     chain: &ScopeChain<'_>,
 ) -> Result<C, AuthError> {
-    let token = find_credential::<BearerHeader>(parts, config)?
-        .ok_or_else(|| AuthError::missing_credentials(BearerHeader::KIND))?;
     let verified = authenticator
-        .verify::<C>(token.as_bytes())
+        .verify::<C>(token)
         .await
         .map_err(AuthError::invalid_token)?;
     let required = SecurityScopes::from_chain(chain);

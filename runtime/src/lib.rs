@@ -110,7 +110,9 @@ pub use crate::auth::{
     AuthConfig, AuthError, AuthErrorKind, CredentialKind, ErrorStyle, InvalidRealm, InvalidRequest,
     Realm, challenge,
 };
-pub use crate::authenticated::{Authenticate, Authenticated};
+pub use crate::authenticated::{
+    Authenticate, Authenticated, AuthenticatedBy, MaybeAuthenticate, MaybeAuthenticated,
+};
 pub use crate::credential::{
     ApiKey, ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, ApiKeys, BearerHeader, CredentialName,
     CredentialSource, CsrfPolicy, Location, RawCredential, TokenCookie, find_credential,

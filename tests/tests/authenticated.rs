@@ -6,8 +6,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use axum_scopes::jsonwebtoken::Algorithm;
 use axum_scopes::{
-    AuthConfig, Authenticated, Authenticator, HttpError, Issuer, Key, Security, dependency,
-    requires_scopes,
+    AuthConfig, Authenticated, AuthenticatedBy, Authenticator, CredentialName, HttpError, Issuer,
+    Key, MaybeAuthenticated, Security, TokenCookie, dependency, requires_scopes,
 };
 use http::{Request, StatusCode};
 use serde_json::{Value, json};
@@ -65,6 +65,23 @@ async fn admin_items(user: Security<admin>) -> String {
     user.into_inner()
 }
 
+/// The cookie that carries the token.
+enum Session {}
+
+impl CredentialName for Session {
+    const NAME: &'static str = "session";
+}
+
+#[requires_scopes("items")]
+async fn cookie_items(claims: AuthenticatedBy<Claims, Api, TokenCookie<Session>>) -> Json<Value> {
+    Json(json!({ "sub": claims.into_inner().sub }))
+}
+
+#[requires_scopes("items")]
+async fn maybe(claims: MaybeAuthenticated<Claims, Api>) -> Json<Value> {
+    Json(json!({ "sub": claims.into_inner().map(|claims| claims.sub) }))
+}
+
 async fn app() -> Router {
     let authenticator = Authenticator::builder()
         .issuer(Issuer::any().key(Key::secret(SECRET, &[Algorithm::HS256]).unwrap()))
@@ -75,6 +92,8 @@ async fn app() -> Router {
         .route("/items", get(items))
         .route("/either", get(either))
         .route("/admin", get(admin_items))
+        .route("/cookie", get(cookie_items).post(cookie_items))
+        .route("/maybe", get(maybe))
         .with_state(App {
             authenticator,
             config: AuthConfig::default(),
@@ -167,4 +186,66 @@ async fn any_of_and_nested_requirements() {
     );
     let (status, _, _) = call("/admin", Some(format!("Bearer {}", token("items admin")))).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+async fn send(request: Request<axum::body::Body>) -> (StatusCode, Value) {
+    let response = app().await.oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn token_in_a_cookie() {
+    let cookie = format!("session={}", token("items"));
+    let get = Request::get("/cookie").header("cookie", &cookie);
+    assert_eq!(
+        send(get.body(axum::body::Body::empty()).unwrap()).await,
+        (StatusCode::OK, json!({ "sub": "alice" }))
+    );
+    // A state-changing request authenticated by a cookie needs the CSRF header.
+    let post = Request::post("/cookie").header("cookie", &cookie);
+    assert_eq!(
+        send(post.body(axum::body::Body::empty()).unwrap()).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let post = Request::post("/cookie")
+        .header("cookie", &cookie)
+        .header("x-requested-with", "fetch");
+    assert_eq!(
+        send(post.body(axum::body::Body::empty()).unwrap()).await.0,
+        StatusCode::OK
+    );
+    let wrong_scope = format!("session={}", token("admin"));
+    let get = Request::get("/cookie").header("cookie", wrong_scope);
+    assert_eq!(
+        send(get.body(axum::body::Body::empty()).unwrap()).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn optional_authentication() {
+    let (status, _, body) = call("/maybe", None).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({ "sub": null })),
+        "anonymous passes"
+    );
+    let (status, _, body) = call("/maybe", Some(format!("Bearer {}", token("items")))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({ "sub": "alice" })));
+    let (status, _, _) = call("/maybe", Some("Bearer not.a.token".into())).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "an invalid token is still rejected"
+    );
+    let (status, _, _) = call("/maybe", Some(format!("Bearer {}", token("admin")))).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "so is a token without the scope"
+    );
 }
