@@ -64,10 +64,13 @@ pub type MaybeAuthenticated<C, S, E = Unscoped> = Security<MaybeAuthenticate<C, 
 
 /// The dependency behind [`Authenticated<C, S>`]: verify the token of `Src`, check the scopes,
 /// yield the claims `C`.
-pub struct Authenticate<C, S, Src = BearerHeader>(PhantomData<fn() -> (C, S, Src)>);
+pub struct Authenticate<C, S, Src = BearerHeader>(Marker<(C, S, Src)>);
 
 /// The dependency behind [`MaybeAuthenticated<C, S>`].
-pub struct MaybeAuthenticate<C, S>(PhantomData<fn() -> (C, S)>);
+pub struct MaybeAuthenticate<C, S>(Marker<(C, S)>);
+
+/// Carries type parameters without owning them: `Send`, `Sync` and `'static` whatever they are.
+type Marker<T> = PhantomData<fn() -> T>;
 
 impl<C, S, Src> Dependency for Authenticate<C, S, Src>
 where
