@@ -100,7 +100,8 @@ const fn declares(scheme: &SchemeInfo, scope: &str) -> bool {
     false
 }
 
-const fn str_eq(a: &str, b: &str) -> bool {
+/// `a == b`, in `const` code.
+pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

@@ -43,7 +43,7 @@ impl SchemeInfo {
             let mut j = i + 1;
             while j < scopes.len() {
                 assert!(
-                    !str_eq(scopes[i].scope.as_str(), scopes[j].scope.as_str()),
+                    !crate::check::str_eq(scopes[i].scope.as_str(), scopes[j].scope.as_str()),
                     "a scope is declared twice in the scheme's catalogue"
                 );
                 j += 1;
@@ -80,19 +80,4 @@ impl ScopeInfo {
     pub const fn new(scope: Scope, description: &'static str) -> Self {
         Self { scope, description }
     }
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }

@@ -497,6 +497,23 @@ pub fn client() -> reqwest::Client {
         .expect("a plain HTTP client builds")
 }
 
+/// Logs in as johndoe at the server `base` with `scope`, returning `/token`'s JSON answer.
+pub async fn login(client: &reqwest::Client, base: &str, scope: &str) -> Value {
+    client
+        .post(format!("{base}/token"))
+        .form(&[
+            ("username", "johndoe"),
+            ("password", "secret"),
+            ("scope", scope),
+        ])
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("`/token` answers JSON")
+}
+
 /// The demo app with the tutorial's secret.
 pub fn demo() -> Router {
     app(AppState::new(DEFAULT_SECRET_KEY.as_bytes()))

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use axum_scopes_tests::{client, demo, serve, tutorial_cases, via_http};
+use axum_scopes_tests::{client, demo, login, serve, tutorial_cases, via_http};
 
 /// The running peer; stops it when dropped if this test started it.
 struct Peer {
@@ -99,19 +99,7 @@ async fn same_answers_as_fastapi() {
 
     // Tokens cross both ways.
     for (issuer, verifier) in [(&peer.base, &base), (&base, &peer.base)] {
-        let token: serde_json::Value = client
-            .post(format!("{issuer}/token"))
-            .form(&[
-                ("username", "johndoe"),
-                ("password", "secret"),
-                ("scope", "me items"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let token = login(&client, issuer, "me items").await;
         let response = client
             .get(format!("{verifier}/users/me/items/"))
             .bearer_auth(token["access_token"].as_str().unwrap())

@@ -1,7 +1,7 @@
 //! The tutorial's behaviour: in process through the router, and end to end against the demo on
 //! a real 127.0.0.1 port with a real HTTP client.
 
-use axum_scopes_tests::{client, demo, serve, tutorial_cases, via_http, via_router};
+use axum_scopes_tests::{client, demo, login, serve, tutorial_cases, via_http, via_router};
 
 #[tokio::test]
 async fn in_process() {
@@ -24,19 +24,7 @@ async fn over_http() {
 async fn login_then_call() {
     let base = serve(demo()).await;
     let client = client();
-    let token: serde_json::Value = client
-        .post(format!("{base}/token"))
-        .form(&[
-            ("username", "johndoe"),
-            ("password", "secret"),
-            ("scope", "me items"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = login(&client, &base, "me items").await;
     assert_eq!(token["token_type"], "bearer");
     let access_token = token["access_token"].as_str().unwrap();
     for (path, expected) in [
