@@ -417,13 +417,8 @@ impl CsrfPolicy {
         self
     }
 
-    /// Turns the check off, for APIs whose cookies never reach a browser.
-    ///
-    /// Any web page can then make its visitors' browsers send state-changing requests with their
-    /// cookies: use it only when `SameSite=Strict` cookies on a site without sibling subdomains
-    /// you do not control already rule that out.
-    #[must_use]
-    pub fn dangerous_disabled() -> Self {
+    /// A policy that checks nothing: [`crate::dangerous::disable_csrf_check`].
+    pub(crate) fn disabled() -> Self {
         Self {
             enabled: false,
             ..Self::default()
@@ -776,7 +771,7 @@ mod tests {
             ]
         ));
         assert!(
-            CsrfPolicy::dangerous_disabled()
+            CsrfPolicy::disabled()
                 .check(&parts(http::Request::builder().method(Method::POST)))
                 .is_ok()
         );

@@ -60,7 +60,7 @@ pub struct JwksOptions {
     max_response_size: usize,
     connect_timeout: Duration,
     timeout: Duration,
-    /// Set only through [`dangerous::allow_http`], never by
+    /// Set only through [`dangerous::allow_http`](crate::dangerous::allow_http), never by
     /// [`AuthenticatorBuilder::jwks_options`](crate::AuthenticatorBuilder::jwks_options).
     pub(crate) allow_http: bool,
 }
@@ -140,22 +140,6 @@ impl JwksOptions {
     }
 }
 
-/// Settings that weaken security, kept apart so that they stand out in
-/// review.
-pub mod dangerous {
-    use crate::AuthenticatorBuilder;
-
-    /// Lets JWKS and discovery URLs use plain `http`.
-    ///
-    /// Meant for tests against a local provider: over `http`, anyone on the
-    /// path can replace the keys and so mint tokens. By default only
-    /// `https` URLs are accepted.
-    pub fn allow_http(mut builder: AuthenticatorBuilder) -> AuthenticatorBuilder {
-        builder.jwks.allow_http = true;
-        builder
-    }
-}
-
 /// The cause kept as [`JwksError`]'s source: the HTTP client's, TLS's or
 /// tokio's error, boxed so that no client library becomes public API.
 type BoxError = Box<dyn Error + Send + Sync>;
@@ -164,7 +148,7 @@ type BoxError = Box<dyn Error + Send + Sync>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JwksError {
-    /// The URL is not `https` and [`dangerous::allow_http`] was not used, or
+    /// The URL is not `https` and [`dangerous::allow_http`](crate::dangerous::allow_http) was not used, or
     /// it is not a URL at all.
     #[error("URL is not an https URL")]
     InsecureUrl,

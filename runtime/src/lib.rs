@@ -55,6 +55,7 @@ mod auth;
 mod authenticated;
 mod check;
 mod credential;
+pub mod dangerous;
 mod dependency;
 mod error;
 mod extract;
@@ -128,7 +129,7 @@ pub use crate::form::{
     RequestValidationError, ValidationIssue,
 };
 #[cfg(feature = "jwks")]
-pub use crate::jwks::{JwksError, JwksOptions, dangerous};
+pub use crate::jwks::{JwksError, JwksOptions};
 pub use crate::password::{DEFAULT_MAX_WAIT, PasswordError, PasswordVerifier};
 pub use crate::scheme::{Scheme, SchemeInfo, ScopeInfo};
 pub use crate::scope::{

@@ -696,6 +696,13 @@ impl AuthenticatorBuilder {
     /// [`BuildError::Jwks`] when a URL is not `https` (see
     /// [`crate::dangerous`]), a discovery document names another issuer, or a
     /// fetch fails.
+    #[cfg_attr(
+        not(feature = "jwks"),
+        expect(
+            clippy::unused_async,
+            reason = "async for the key fetches of the `jwks` feature; the signature stays the same without it"
+        )
+    )]
     pub async fn build(self) -> Result<Authenticator, BuildError> {
         crate::token::install_crypto_provider();
         let leeway = self.leeway.min(MAX_LEEWAY).as_secs();

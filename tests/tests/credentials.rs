@@ -367,7 +367,7 @@ async fn csrf_policy_is_configurable() {
 }
 
 fn app_with_disabled_csrf() -> Router {
-    app(AuthConfig::new().with_csrf(CsrfPolicy::dangerous_disabled()))
+    app(AuthConfig::new().with_csrf(axum_scopes::dangerous::disable_csrf_check()))
 }
 
 #[tokio::test]
