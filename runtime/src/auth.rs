@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 
 use crate::{CsrfPolicy, SecurityScopes};
@@ -126,6 +126,18 @@ pub enum AuthErrorKind {
     /// 403 `Cross-site request rejected`, without a challenge: other credentials would not help.
     #[error("a cross-site request authenticated by cookie was rejected")]
     CrossSiteRequest,
+    /// When the token names a key that is not known and the identity provider could not be
+    /// reached to fetch it ([`TokenError::KeysUnavailable`](crate::TokenError::KeysUnavailable)):
+    /// the token may be valid.
+    ///
+    /// 503 `Service Unavailable` with `Retry-After: 10`, without a challenge: the client did
+    /// nothing wrong.
+    #[error("the keys to verify the token are unavailable")]
+    KeysUnavailable {
+        /// Why the keys could not be fetched, for logs.
+        #[source]
+        source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    },
 }
 
 impl AuthErrorKind {
@@ -138,6 +150,7 @@ impl AuthErrorKind {
             }
             Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             Self::InsufficientScope { .. } | Self::CrossSiteRequest => StatusCode::FORBIDDEN,
+            Self::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -153,6 +166,7 @@ impl AuthErrorKind {
             Self::InvalidToken { .. } | Self::InvalidApiKey => "Could not validate credentials",
             Self::InsufficientScope { .. } => "Not enough permissions",
             Self::CrossSiteRequest => "Cross-site request rejected",
+            Self::KeysUnavailable { .. } => "Service Unavailable",
         }
     }
 }
@@ -285,7 +299,8 @@ impl AuthError {
                 kind: CredentialKind::ApiKey,
                 ..
             }
-            | AuthErrorKind::CrossSiteRequest => return None,
+            | AuthErrorKind::CrossSiteRequest
+            | AuthErrorKind::KeysUnavailable { .. } => return None,
         };
         let params = [
             realm.map(|realm| ("realm", realm.as_str())),
@@ -326,6 +341,11 @@ impl IntoResponse for AuthError {
         let mut response = style.render(self.status(), self.kind.detail());
         if let Some(challenge) = self.challenge() {
             response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+        }
+        if matches!(self.kind, AuthErrorKind::KeysUnavailable { .. }) {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("10"));
         }
         response
     }

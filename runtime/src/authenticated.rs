@@ -12,8 +12,9 @@ use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
 
 use crate::credential::{BearerHeader, CredentialSource, find_credential};
 use crate::{
-    AuthConfig, AuthError, Authenticator, Dependency, DependencyInfo, DependencyOutput, Param,
-    Resolve, Scheme, ScopeChain, Security, SecurityScopes, Unscoped,
+    AuthConfig, AuthError, AuthErrorKind, Authenticator, Dependency, DependencyInfo,
+    DependencyOutput, Param, Resolve, Scheme, ScopeChain, Security, SecurityScopes, TokenError,
+    Unscoped,
 };
 
 /// The verified claims of the request's bearer token, after every scope the handler and the
@@ -159,7 +160,13 @@ async fn verify<C: DeserializeOwned>(
     let verified = authenticator
         .verify::<C>(token)
         .await
-        .map_err(AuthError::invalid_token)?;
+        .map_err(|error| match error {
+            // The provider is down and the key unknown: the token may well be valid.
+            TokenError::KeysUnavailable => AuthError::from(AuthErrorKind::KeysUnavailable {
+                source: Some(Box::new(error)),
+            }),
+            error => AuthError::invalid_token(error),
+        })?;
     let required = SecurityScopes::from_chain(chain);
     if !required.is_satisfied_by(verified.scopes.iter()) {
         return Err(AuthError::insufficient_scope(&required));

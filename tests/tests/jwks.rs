@@ -874,3 +874,75 @@ async fn garbage_never_panics() {
         assert!(result.is_err(), "{:?}", String::from_utf8_lossy(&input));
     }
 }
+
+axum_scopes::oauth2_password_bearer! {
+    /// The provider's scopes.
+    pub Provided { token_url: "token", scopes: { "items" => "Read items.", "me" => "Me." } }
+}
+
+#[derive(Clone)]
+struct GuardState {
+    auth: Authenticator,
+}
+
+impl axum::extract::FromRef<GuardState> for Authenticator {
+    fn from_ref(state: &GuardState) -> Self {
+        state.auth.clone()
+    }
+}
+
+impl axum::extract::FromRef<GuardState> for axum_scopes::AuthConfig {
+    fn from_ref(_: &GuardState) -> Self {
+        axum_scopes::AuthConfig::default()
+    }
+}
+
+#[derive(Clone, Deserialize)]
+struct GuardClaims {
+    sub: String,
+}
+
+#[axum_scopes::requires_scopes("items")]
+async fn guarded(claims: axum_scopes::Authenticated<GuardClaims, Provided>) -> String {
+    claims.into_inner().sub
+}
+
+/// Through the guard: a rotated key during an outage is 503 with `Retry-After` (the token may be
+/// valid), a known key keeps working, and once the provider is back the unknown key is 401.
+#[tokio::test]
+async fn guard_answers_503_while_keys_are_unavailable() {
+    use tower::ServiceExt;
+    let key = TestKey::rsa("k1");
+    let options = JwksOptions::default().min_refresh_interval(Duration::ZERO);
+    let (provider, auth) = remote(std::slice::from_ref(&key), options).await;
+    let app = axum::Router::new()
+        .route("/items", axum::routing::get(guarded))
+        .with_state(GuardState { auth });
+    let call = |token: String| {
+        let app = app.clone();
+        async move {
+            let request = http::Request::get("/items")
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let response = app.oneshot(request).await.unwrap();
+            (
+                response.status(),
+                response
+                    .headers()
+                    .get("retry-after")
+                    .map(|value| value.to_str().unwrap().to_owned()),
+            )
+        }
+    };
+    let iss = provider.issuer();
+    provider.set_behaviour(Behaviour::Fail);
+    let rotated = TestKey::rsa("k2").sign(&claims(&iss));
+    assert_eq!(
+        call(rotated.clone()).await,
+        (http::StatusCode::SERVICE_UNAVAILABLE, Some("10".to_owned()))
+    );
+    assert_eq!(call(key.sign(&claims(&iss))).await.0, http::StatusCode::OK);
+    provider.set_behaviour(Behaviour::Serve);
+    assert_eq!(call(rotated).await.0, http::StatusCode::UNAUTHORIZED);
+}
