@@ -130,19 +130,20 @@ pub struct User {
 
 #[derive(Debug, Clone)]
 struct UserInDb {
-    user: User,
+    /// Shared: every request that authenticates as this user clones a pointer, not the record.
+    user: Arc<User>,
     hashed_password: &'static str,
 }
 
 fn fake_users_db() -> HashMap<&'static str, UserInDb> {
     let user =
         |username: &str, full_name: &str, email: &str, hash: &'static str, disabled| UserInDb {
-            user: User {
+            user: Arc::new(User {
                 username: username.to_owned(),
                 email: Some(email.to_owned()),
                 full_name: Some(full_name.to_owned()),
                 disabled: Some(disabled),
-            },
+            }),
             hashed_password: hash,
         };
     HashMap::from([
@@ -254,7 +255,7 @@ pub async fn get_current_user(
     security_scopes: SecurityScopes,
     token: BearerToken<Oauth2>,
     State(app): State<AppState>,
-) -> Result<User, HttpError> {
+) -> Result<Arc<User>, HttpError> {
     let unauthorized = |detail: &'static str| {
         HttpError::new(StatusCode::UNAUTHORIZED, detail)
             .with_header(WWW_AUTHENTICATE, security_scopes.bearer_challenge())
@@ -270,7 +271,7 @@ pub async fn get_current_user(
         tracing::debug!(%missing, "token lacks a required scope");
         return Err(unauthorized("Not enough permissions"));
     }
-    Ok(user.user.clone())
+    Ok(Arc::clone(&user.user))
 }
 
 /// The tutorial's `get_current_active_user`: requires `me` and an enabled account.
@@ -282,7 +283,7 @@ pub async fn get_current_user(
 #[requires_scopes("me")]
 pub async fn get_current_active_user(
     current_user: Security<get_current_user>,
-) -> Result<User, HttpError> {
+) -> Result<Arc<User>, HttpError> {
     if current_user.disabled == Some(true) {
         return Err(HttpError::new(StatusCode::BAD_REQUEST, "Inactive user"));
     }
@@ -353,7 +354,7 @@ pub async fn login_for_access_token(
     summary = "Read Users Me",
     responses((status = 200, description = "Successful Response", body = User))
 )]
-pub async fn read_users_me(current_user: Security<get_current_active_user>) -> Json<User> {
+pub async fn read_users_me(current_user: Security<get_current_active_user>) -> Json<Arc<User>> {
     Json(current_user.into_inner())
 }
 
@@ -369,7 +370,7 @@ pub async fn read_users_me(current_user: Security<get_current_active_user>) -> J
 pub async fn read_own_items(current_user: Security<get_current_active_user>) -> Json<Vec<Item>> {
     Json(vec![Item {
         item_id: "Foo",
-        owner: current_user.into_inner().username,
+        owner: current_user.username.clone(),
     }])
 }
 
