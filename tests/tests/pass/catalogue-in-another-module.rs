@@ -31,7 +31,7 @@ mod handlers {
 // And in another crate: the demo's catalogue.
 #[axum_scopes::requires_scopes("items")]
 async fn demo_items(user: axum_scopes::Security<axum_scopes_demo::get_current_active_user>) -> String {
-    user.into_inner().username
+    user.username.clone()
 }
 
 fn main() {

@@ -4,7 +4,7 @@ use axum_scopes_demo::get_current_active_user;
 
 #[requires_scopes("Items")]
 async fn read_items(user: Security<get_current_active_user>) -> String {
-    user.into_inner().username
+    user.username.clone()
 }
 
 fn main() {}
