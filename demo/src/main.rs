@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum_scopes_demo::{AppState, PUBLIC_ROUTES, app, openapi};
+use axum_scopes_demo::{AppState, DEFAULT_SECRET_KEY, PUBLIC_ROUTES, app, openapi};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use tracing_subscriber::EnvFilter;
@@ -46,7 +46,16 @@ async fn main() {
         .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    let router = app(AppState::from_env()).layer(trace);
+    let secret = std::env::var("SECRET_KEY")
+        .ok()
+        .filter(|secret| !secret.is_empty());
+    if secret.is_none() {
+        tracing::warn!(
+            "SECRET_KEY is not set: signing tokens with the tutorial's published secret; set SECRET_KEY for anything but a demo"
+        );
+    }
+    let secret = secret.as_deref().unwrap_or(DEFAULT_SECRET_KEY);
+    let router = app(AppState::new(secret.as_bytes())).layer(trace);
     if let Err(error) = axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

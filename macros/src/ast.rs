@@ -16,6 +16,8 @@ pub(crate) struct Function {
     /// The paths of this crate's attributes that were written on the function and consumed
     /// here, such as `requires_scopes` under `#[dependency]`.
     pub(crate) consumed: Vec<syn::Path>,
+    /// The type of the `#[scoped]` impl block the function is an associated function of.
+    pub(crate) self_ty: Option<syn::Type>,
 }
 
 pub(crate) struct Parameter {
@@ -32,8 +34,6 @@ pub(crate) enum ParamKind {
         edge: Option<Box<Type>>,
     },
     SecurityScopes,
-    /// `State<T>`: an extractor that also tells the state type.
-    State(Box<Type>),
     Extractor,
     /// An extractor of the request body, such as `Json<T>`: valid in a handler only.
     Body,
@@ -121,6 +121,7 @@ impl Function {
             requires,
             params,
             consumed,
+            self_ty: None,
         };
         (function, errors.0)
     }
@@ -174,11 +175,6 @@ impl ParamKind {
             Self::SecurityScopes
         } else if BODY_EXTRACTORS.iter().any(|name| segment.ident == name) {
             Self::Body
-        } else if segment.ident == "State" {
-            types
-                .next()
-                .cloned()
-                .map_or(Self::Extractor, |state| Self::State(Box::new(state)))
         } else {
             Self::Extractor
         }

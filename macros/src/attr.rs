@@ -118,8 +118,15 @@ fn split(exprs: Punctuated<ScopeExpr, Token![,]>) -> (Vec<LitStr>, Vec<ScopeExpr
 #[derive(Default)]
 pub(crate) struct DependencyArgs {
     pub(crate) state: Option<Type>,
-    /// A type implementing `utoipa::IntoResponses` that documents the failure answers.
-    pub(crate) responses: Option<Type>,
+    /// How the failure answers are documented.
+    pub(crate) responses: Option<Responses>,
+}
+
+/// `responses = T` (a type implementing `utoipa::IntoResponses`) or
+/// `responses(401 = "..", 400 = "..")` (`HttpError` answers with these descriptions).
+pub(crate) enum Responses {
+    Type(Box<Type>),
+    Answers(Vec<(syn::LitInt, LitStr)>),
 }
 
 impl DependencyArgs {
@@ -136,11 +143,28 @@ impl DependencyArgs {
                 if parsed.responses.is_some() {
                     return Err(meta.error("`responses` is given twice; keep one"));
                 }
-                parsed.responses = Some(meta.value()?.parse()?);
+                if meta.input.peek(Token![=]) {
+                    parsed.responses = Some(Responses::Type(Box::new(meta.value()?.parse()?)));
+                    return Ok(());
+                }
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let mut answers = Vec::new();
+                for answer in Punctuated::<Answer, Token![,]>::parse_terminated(&content)? {
+                    let status: u16 = answer.status.base10_parse()?;
+                    if !(100..=599).contains(&status) {
+                        return Err(syn::Error::new(
+                            answer.status.span(),
+                            "an HTTP status is between 100 and 599; write `401 = \"..\"`",
+                        ));
+                    }
+                    answers.push((answer.status, answer.description));
+                }
+                parsed.responses = Some(Responses::Answers(answers));
                 Ok(())
             } else {
                 Err(meta.error(
-                    "unknown argument of `#[dependency]`; expected `state = YourState` or `responses = YourErrors`",
+                    "unknown argument of `#[dependency]`; expected `state = YourState`, `responses = YourErrors` or `responses(401 = \"..\")`",
                 ))
             }
         });
@@ -157,6 +181,28 @@ impl DependencyArgs {
                 "`#[dependency]` takes `(state = YourState, responses = YourErrors)` or nothing",
             )),
         }
+    }
+}
+
+/// `401 = "description"` in `responses(..)`.
+struct Answer {
+    status: syn::LitInt,
+    description: LitStr,
+}
+
+impl Parse for Answer {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let status = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "expected a status and its description, such as `401 = \"Not authenticated\"`",
+            )
+        })?;
+        input.parse::<Token![=]>()?;
+        Ok(Self {
+            status,
+            description: input.parse()?,
+        })
     }
 }
 

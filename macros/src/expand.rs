@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, Ident, ItemFn, LitStr, PathArguments, ReturnType, Type};
 
 use crate::ast::{self, Errors, Function, ParamKind, Parameter};
-use crate::attr::{self, Invocation, ScopeExpr};
+use crate::attr::{self, Invocation, Responses, ScopeExpr};
 use crate::checks;
 use crate::fallback;
 
@@ -15,7 +15,19 @@ pub(crate) fn entry(invocation: Invocation, args: TokenStream, item: &TokenStrea
         Ok(item_fn) => item_fn,
         Err(_) => return fallback::not_a_fn(invocation, item),
     };
-    let (function, read_errors) = Function::from_syn(invocation, args, Span::call_site(), item_fn);
+    function(invocation, args, item_fn, None)
+}
+
+/// Expands one annotated function; `self_ty` is the type of the `impl` block it belongs to.
+pub(crate) fn function(
+    invocation: Invocation,
+    args: TokenStream,
+    item_fn: ItemFn,
+    self_ty: Option<Type>,
+) -> TokenStream {
+    let (mut function, read_errors) =
+        Function::from_syn(invocation, args, Span::call_site(), item_fn);
+    function.self_ty = self_ty;
     let mut errors = Errors(read_errors);
     errors.ok(function.validate());
     let expanded = match errors.finish() {
@@ -101,7 +113,11 @@ fn handler(function: &Function) -> TokenStream {
             &quote!(&[#(#requirements),*]),
             use_cache,
         ));
-        let marker = format_ident!("__axum_scopes_{}_{}", fn_name, index);
+        let marker = match function.self_ty.as_ref().and_then(ast::last_segment) {
+            // Associated functions of several types may share a name.
+            Some(owner) => format_ident!("__axum_scopes_{}_{}_{}", owner.ident, fn_name, index),
+            None => format_ident!("__axum_scopes_{}_{}", fn_name, index),
+        };
         markers.push(quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
@@ -128,6 +144,10 @@ fn handler(function: &Function) -> TokenStream {
         ));
     }
     let openapi = openapi_path(&mut item, function, &documented);
+    // axum requires an `async fn`, whether or not it awaits.
+    item.attrs.push(
+        syn::parse_quote!(#[allow(clippy::unused_async, reason = "axum handlers are `async fn`s")]),
+    );
     quote! {
         #item
         #(#markers)*
@@ -148,11 +168,15 @@ fn openapi_path(item: &mut ItemFn, function: &Function, documented: &[TokenStrea
         .requires
         .first()
         .map_or_else(Span::call_site, |requires| requires.span);
-    let Some(attr) = item
+    let found = item
         .attrs
         .iter_mut()
-        .find(|attr| attr::is_utoipa_path(attr))
-    else {
+        .find(|attr| attr::is_utoipa_path(attr));
+    // `#[utoipa::path]` cannot document associated functions: no stand-in either.
+    if found.is_none() && function.self_ty.is_some() {
+        return TokenStream::new();
+    }
+    let Some(attr) = found else {
         return quote_spanned! {span=>
             #[doc(hidden)]
             #[allow(non_camel_case_types, dead_code)]
@@ -162,10 +186,11 @@ fn openapi_path(item: &mut ItemFn, function: &Function, documented: &[TokenStrea
     let inner = format_ident!("__axum_scopes_path_{}", fn_name);
     if let syn::Meta::List(list) = &mut attr.meta {
         let tokens = &list.tokens;
+        let names = fastapi_names(&fn_name, tokens);
         list.tokens = if tokens.is_empty() {
             quote!(impl_for = #inner)
         } else {
-            quote!(#tokens, impl_for = #inner)
+            quote!(#tokens, #names impl_for = #inner)
         };
     }
     quote! {
@@ -241,6 +266,81 @@ fn dependency_param(
     }
 }
 
+/// FastAPI's default `operation_id` (`{name}{path}` with every non-word character replaced by
+/// `_`, then `_{method}`) and `summary` (the name title-cased), for the keys the
+/// `#[utoipa::path(..)]` arguments `tokens` do not set, each followed by a comma.
+fn fastapi_names(fn_name: &Ident, tokens: &TokenStream) -> TokenStream {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let (mut method, mut path, mut has_id, mut has_summary) = (None, None, false, false);
+    for (i, tree) in trees.iter().enumerate() {
+        let TokenTree::Ident(ident) = tree else {
+            continue;
+        };
+        let after_comma =
+            i == 0 || matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == ',');
+        if !after_comma {
+            continue;
+        }
+        let key = ident.to_string();
+        if matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '=') {
+            match key.as_str() {
+                "operation_id" => has_id = true,
+                "summary" => has_summary = true,
+                "path" => {
+                    if let Some(TokenTree::Literal(lit)) = trees.get(i + 2) {
+                        path = syn::parse_str::<LitStr>(&lit.to_string())
+                            .ok()
+                            .map(|lit| lit.value());
+                    }
+                }
+                _ => {}
+            }
+        } else if method.is_none()
+            && matches!(
+                key.as_str(),
+                "get" | "post" | "put" | "delete" | "patch" | "head" | "options" | "trace"
+            )
+        {
+            method = Some(key);
+        }
+    }
+    let name = fn_name.to_string();
+    let mut names = TokenStream::new();
+    if let (false, Some(method), Some(path)) = (has_id, method, path) {
+        let id: String = format!("{name}{path}")
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let id = format!("{id}_{method}");
+        names.extend(quote!(operation_id = #id,));
+    }
+    if !has_summary {
+        let summary = name
+            .split('_')
+            .filter(|word| !word.is_empty())
+            .map(|word| {
+                let mut chars = word.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first
+                        .to_uppercase()
+                        .chain(chars.flat_map(char::to_lowercase))
+                        .collect()
+                })
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        names.extend(quote!(summary = #summary,));
+    }
+    names
+}
+
 /// Every scope literal of an attribute: its plain scopes and those inside `any(..)`/`all(..)`.
 fn literals<'a>(scopes: &'a [LitStr], requirements: &'a [ScopeExpr]) -> Vec<&'a LitStr> {
     let mut literals: Vec<&LitStr> = scopes.iter().collect();
@@ -308,9 +408,15 @@ fn dependency(function: &Function) -> TokenStream {
     let name = &item.sig.ident;
     let vis = &item.vis;
     let name_str = name.to_string();
-    let doc = format!(
-        "The dependency [`{name}()`]: take its value as `Security<{name}>`.\n\nGenerated by `#[dependency]`."
-    );
+    let doc = match &function.self_ty {
+        None => format!(
+            "The dependency [`{name}()`]: take its value as `Security<{name}>`.\n\nGenerated by `#[dependency]`."
+        ),
+        Some(ty) => format!(
+            "The dependency `{}::{name}()`: take its value as `Security<{name}>`.\n\nGenerated by `#[dependency]`.",
+            ty.to_token_stream()
+        ),
+    };
     let own_scopes = function.scopes().iter().map(scope);
     let own_requirements = function
         .requires
@@ -335,7 +441,7 @@ fn dependency(function: &Function) -> TokenStream {
         args,
     } = code;
 
-    let (output, call) = output_and_call(item, &args);
+    let (output, call) = output_and_call(item, function.self_ty.as_ref(), &args);
     let responses = documented_responses(function);
     let checks = dependency_checks(function);
 
@@ -461,13 +567,10 @@ impl ParamCode {
                 self.infos
                     .push(quote!(::axum_scopes::__private::Param::SecurityScopes));
                 self.extractions.push(quote_spanned! {span=>
-                let #arg = ::axum_scopes::__private::SecurityScopes::from_chain(&__axum_scopes_chain);
-            });
+                    let #arg = ::axum_scopes::__private::security_scopes(&__axum_scopes_chain);
+                });
             }
-            ParamKind::State(_)
-            | ParamKind::Extractor
-            | ParamKind::Body
-            | ParamKind::Receiver(_) => {
+            ParamKind::Extractor | ParamKind::Body | ParamKind::Receiver(_) => {
                 self.infos.push(quote_spanned! {span=> {
                     #[allow(unused_imports)]
                     use ::axum_scopes::__private::OtherParam as _;
@@ -492,8 +595,17 @@ impl ParamCode {
 
 /// The dependency's `Output` type, and the call of the function that produces
 /// `Result<Output, Response>`.
-pub(crate) fn output_and_call(item: &ItemFn, args: &[Ident]) -> (TokenStream, TokenStream) {
+pub(crate) fn output_and_call(
+    item: &ItemFn,
+    self_ty: Option<&Type>,
+    args: &[Ident],
+) -> (TokenStream, TokenStream) {
     let name = &item.sig.ident;
+    // An associated function is called through its type.
+    let name = match self_ty {
+        Some(ty) => quote!(<#ty>::#name),
+        None => name.to_token_stream(),
+    };
     match &item.sig.output {
         ReturnType::Default => (
             quote!(()),
@@ -560,13 +672,31 @@ fn documented_responses(function: &Function) -> TokenStream {
         .dependency
         .as_ref()
         .and_then(|args| args.responses.as_ref());
-    if let Some(ty) = explicit {
-        return quote_spanned! {ty.span()=>
-            ::core::option::Option::Some(
-                <#ty as ::axum_scopes::__private::utoipa::IntoResponses>::responses
-                    as ::axum_scopes::__private::ResponsesFn,
-            )
-        };
+    match explicit {
+        Some(Responses::Type(ty)) => {
+            return quote_spanned! {ty.span()=>
+                ::core::option::Option::Some(
+                    ::axum_scopes::__private::document_responses::<#ty>
+                        as fn(&mut dyn ::core::any::Any),
+                )
+            };
+        }
+        Some(Responses::Answers(answers)) => {
+            let answers = answers
+                .iter()
+                .map(|(status, description)| quote!((#status, #description)));
+            return quote! {
+                ::core::option::Option::Some(
+                    (|__axum_scopes_out: &mut dyn ::core::any::Any| {
+                        ::axum_scopes::__private::document_http_errors(
+                            __axum_scopes_out,
+                            &[#(#answers),*],
+                        );
+                    }) as fn(&mut dyn ::core::any::Any),
+                )
+            };
+        }
+        None => {}
     }
     let error = match &function.item.sig.output {
         ReturnType::Type(_, ty) => result_err_type(ty),
@@ -595,18 +725,14 @@ fn result_err_type(ty: &Type) -> Option<&Type> {
     }
 }
 
-/// The state a dependency resolves with: `#[dependency(state = T)]`, else its `State<T>`.
+/// The state a dependency resolves with: `#[dependency(state = T)]`, else every state whose
+/// extractors fit, as axum's own extractors are generic (`State<Sub>` works under any state
+/// with `Sub: FromRef<S>`).
 fn dependency_state(function: &Function) -> Option<Type> {
     function
         .dependency
         .as_ref()
         .and_then(|args| args.state.clone())
-        .or_else(|| {
-            function.params.iter().find_map(|param| match &param.kind {
-                ParamKind::State(state) => Some((**state).clone()),
-                _ => None,
-            })
-        })
 }
 
 /// The `T` of `Result<T, E>` (or of an alias such as `io::Result<T>`).

@@ -28,7 +28,7 @@ fn dependency(item: &ItemFn) -> TokenStream {
     let name = &item.sig.ident;
     let vis = &item.vis;
     let name_str = name.to_string();
-    let (output, _) = crate::expand::output_and_call(item, &[]);
+    let (output, _) = crate::expand::output_and_call(item, None, &[]);
     quote! {
         #[allow(non_camel_case_types, missing_docs)]
         #vis struct #name {}

@@ -7,6 +7,7 @@ mod checks;
 mod expand;
 mod fallback;
 mod scheme;
+mod scoped;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -21,6 +22,13 @@ pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(attr::Invocation::Dependency, args.into(), &item.into()).into()
+}
+
+/// Lets the associated functions of an `impl` block be scoped handlers and dependencies.
+/// Documented in `axum-scopes`.
+#[proc_macro_attribute]
+pub fn scoped(args: TokenStream, item: TokenStream) -> TokenStream {
+    scoped::expand(&args.into(), &item.into()).into()
 }
 
 /// Declares an OAuth2 password-flow scheme and its scope catalogue. Documented in `axum-scopes`.

@@ -211,6 +211,6 @@ fn check_requirements(requirements: &[ScopeExpr], errors: &mut Errors) {
     }
 }
 
-fn is_scope_char(c: char) -> bool {
+pub(crate) fn is_scope_char(c: char) -> bool {
     matches!(c, '\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E')
 }

@@ -4,7 +4,9 @@
 //! only the types of its parameters reach it. So they emit `const _` items that walk the tree
 //! of [`Param`]s here and panic, at the user's literal, with a message built in a const buffer.
 
-use crate::{Param, SchemeInfo};
+use crate::dependency::tree::Param;
+use crate::scheme::SchemeInfo;
+use crate::scope::str_eq;
 
 /// The first scheme reached below `params` whose catalogue does not declare `scope`.
 #[must_use]
@@ -98,22 +100,6 @@ const fn declares(scheme: &SchemeInfo, scope: &str) -> bool {
         i += 1;
     }
     false
-}
-
-/// `a == b`, in `const` code.
-pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// A compile-time error message, built in a fixed buffer because `const` code cannot allocate.
@@ -279,7 +265,8 @@ const fn min(a: usize, b: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Scope, ScopeInfo};
+    use crate::scheme::ScopeInfo;
+    use crate::scope::Scope;
 
     const SCHEME: SchemeInfo = SchemeInfo::oauth2_password(
         "OAuth2PasswordBearer",
@@ -308,7 +295,7 @@ mod tests {
 
     #[test]
     fn repeats() {
-        use crate::DependencyInfo;
+        use crate::dependency::tree::DependencyInfo;
         const LEAF: DependencyInfo = DependencyInfo::new("leaf", &[], &[Param::SecurityScopes]);
         const EDGE: Param = Param::Dependency {
             info: &LEAF,

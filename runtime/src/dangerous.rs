@@ -1,8 +1,8 @@
 //! Everything that weakens security, so that code using it says so.
 
+use crate::credential::CsrfPolicy;
 #[cfg(feature = "jwks")]
-use crate::AuthenticatorBuilder;
-use crate::CsrfPolicy;
+use crate::jwt::AuthenticatorBuilder;
 
 /// Lets JWKS and discovery URLs use plain `http`.
 ///

@@ -51,29 +51,25 @@
 //!
 #![doc = include_str!("../docs/guide.md")]
 
-mod auth;
-mod authenticated;
-mod check;
-mod credential;
+pub mod credential;
 pub mod dangerous;
-mod dependency;
-mod error;
-mod extract;
-mod form;
-#[cfg(feature = "jwks")]
-mod jwks;
+pub mod dependency;
+pub mod guide;
+pub mod jwt;
 pub mod openapi;
-mod password;
-mod scheme;
-mod scope;
-mod token;
-mod verify;
+pub mod password;
+pub mod rejection;
+pub mod scheme;
+pub mod scope;
+
+mod check;
+pub mod guard;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-pub use axum_scopes_macros::{dependency, requires_scopes};
+pub use axum_scopes_macros::{dependency, requires_scopes, scoped};
 
 /// Declares an OAuth2 password-flow scheme (FastAPI's `OAuth2PasswordBearer`) and its scope
 /// catalogue.
@@ -107,38 +103,12 @@ pub use axum_scopes_macros::{dependency, requires_scopes};
 /// ```
 pub use axum_scopes_macros::oauth2_password_bearer;
 
-pub use crate::auth::{
-    AuthConfig, AuthError, AuthErrorKind, CredentialKind, ErrorStyle, InvalidRealm, InvalidRequest,
-    Realm, challenge,
-};
-pub use crate::authenticated::{
-    Authenticate, Authenticated, AuthenticatedBy, MaybeAuthenticate, MaybeAuthenticated,
-};
-pub use crate::credential::{
-    ApiKey, ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, ApiKeys, BearerHeader, CredentialName,
-    CredentialSource, CsrfPolicy, Location, RawCredential, TokenCookie, find_credential,
-};
-pub use crate::dependency::{
-    Dependency, DependencyInfo, DependencyOutput, Param, Resolve, Security, SecurityEdge, Unscoped,
-    resolve,
-};
-pub use crate::error::HttpError;
-pub use crate::extract::{BearerToken, Credential, MissingBearerToken, bearer_token};
-pub use crate::form::{
-    OAuth2FormRejection, OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict,
-    RequestValidationError, ValidationIssue,
-};
-#[cfg(feature = "jwks")]
-pub use crate::jwks::{JwksError, JwksOptions};
-pub use crate::password::{DEFAULT_MAX_WAIT, PasswordError, PasswordVerifier};
-pub use crate::scheme::{Scheme, SchemeInfo, ScopeInfo};
-pub use crate::scope::{
-    InvalidScope, Requirement, Scope, ScopeChain, SecurityScopes, is_valid as is_valid_scope,
-};
-pub use crate::token::{
-    DEFAULT_MAX_TOKEN_LEN, GrantedScopes, GrantedScopesIter, JwtKeys, MAX_LEEWAY, TokenError,
-};
-pub use crate::verify::{
-    Authenticator, AuthenticatorBuilder, BuildError, Issuer, Key, KeyError, ScopesClaim, Verified,
-};
+pub use crate::credential::{AuthConfig, BearerToken};
+pub use crate::dependency::Security;
+pub use crate::guard::{Authenticated, AuthenticatedBy, MaybeAuthenticated};
+pub use crate::jwt::{Authenticator, Issuer, JwtKeys, TokenError};
+pub use crate::password::{OAuth2PasswordRequestForm, PasswordVerifier};
+pub use crate::rejection::{AuthError, HttpError};
+pub use crate::scheme::Scheme;
+pub use crate::scope::{Scope, SecurityScopes};
 pub use jsonwebtoken;

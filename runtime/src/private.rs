@@ -7,12 +7,14 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
 pub use crate::check::{Message, enforces_scopes, has_repeats, scheme_lacking, unknown_scope};
-pub use crate::dependency::{
-    Dependency, DependencyInfo, Param, Resolve, SecurityEdge, Unscoped, resolve,
+pub use crate::credential::Credential;
+pub use crate::dependency::tree::{
+    DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, resolve, security_scopes,
 };
-pub use crate::extract::Credential;
-pub use crate::scope::{Requirement, Scope, ScopeChain, SecurityScopes};
-pub use crate::{SchemeInfo, Security};
+pub use crate::dependency::{Dependency, Resolve, Security};
+pub use crate::openapi::{document_http_errors, document_responses, secure_operation};
+pub use crate::scheme::{Scheme, SchemeInfo, ScopeInfo};
+pub use crate::scope::{Requirement, Scope, SecurityScopes};
 pub use axum::extract::State;
 pub use axum::response::Response as HttpResponse;
 pub use http::request::Parts as RequestParts;
@@ -147,16 +149,16 @@ pub struct ResponsesOf<E: ?Sized>(PhantomData<E>);
 
 impl<E: utoipa::IntoResponses> ResponsesOf<E> {
     /// `E`'s documented answers.
-    pub const RESPONSES: Option<ResponsesFn> = Some(E::responses);
+    pub const RESPONSES: Option<fn(&mut dyn std::any::Any)> =
+        Some(crate::openapi::document_responses::<E>);
 }
 
 /// The fallback of [`ResponsesOf`]: an error type that documents nothing.
 pub trait UndocumentedResponses {
     /// Nothing documented.
-    const RESPONSES: Option<ResponsesFn> = None;
+    const RESPONSES: Option<fn(&mut dyn std::any::Any)> = None;
 }
 
 impl<E: ?Sized> UndocumentedResponses for ResponsesOf<E> {}
 
-pub use crate::openapi::{ResponsesFn, secure_operation};
 pub use utoipa;

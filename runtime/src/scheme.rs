@@ -1,10 +1,10 @@
 //! Security schemes and their scope catalogues.
 
-use crate::Scope;
+use crate::scope::{Scope, str_eq};
 
 /// A security scheme: where tokens come from and which scopes exist.
 ///
-/// Declare one with [`oauth2_password_bearer!`](crate::oauth2_password_bearer); the declaration
+/// Declare one with `oauth2_password_bearer!`; the declaration
 /// is the single source of truth for the scopes the macros accept, the extractors enforce and
 /// the OpenAPI document lists.
 pub trait Scheme: Send + Sync + 'static {
@@ -43,7 +43,7 @@ impl SchemeInfo {
             let mut j = i + 1;
             while j < scopes.len() {
                 assert!(
-                    !crate::check::str_eq(scopes[i].scope.as_str(), scopes[j].scope.as_str()),
+                    !str_eq(scopes[i].scope.as_str(), scopes[j].scope.as_str()),
                     "a scope is declared twice in the scheme's catalogue"
                 );
                 j += 1;
@@ -55,6 +55,31 @@ impl SchemeInfo {
             token_url,
             scopes,
         }
+    }
+
+    /// The scopes of `requested` that the catalogue declares, each once, in the order first
+    /// requested: what a token endpoint may grant (the tutorial's "Danger" note: never grant a
+    /// scope the application does not know).
+    ///
+    /// ```
+    /// axum_scopes::oauth2_password_bearer! {
+    ///     Api { token_url: "token", scopes: { "me" => "Me.", "items" => "Items." } }
+    /// }
+    /// use axum_scopes::Scheme;
+    ///
+    /// assert_eq!(Api::INFO.grantable(["items", "admin", "items", "me"]), ["items", "me"]);
+    /// ```
+    #[must_use]
+    pub fn grantable<'a>(&self, requested: impl IntoIterator<Item = &'a str>) -> Vec<Scope> {
+        let mut granted: Vec<Scope> = Vec::new();
+        for scope in requested {
+            if let Some(info) = self.scopes.iter().find(|info| info.scope == scope)
+                && !granted.contains(&info.scope)
+            {
+                granted.push(info.scope);
+            }
+        }
+        granted
     }
 
     /// Whether the catalogue declares `scope`.

@@ -58,6 +58,22 @@ impl Scope {
     }
 }
 
+/// `a == b`, in `const` code.
+pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Whether `scope` is a valid RFC 6749 §3.3 scope token.
 #[must_use]
 pub const fn is_valid(scope: &str) -> bool {
@@ -84,6 +100,13 @@ impl fmt::Debug for Scope {
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0)
+    }
+}
+
+impl serde::Serialize for Scope {
+    /// As its text, so a list of scopes serializes as the tutorial's `scopes` claim.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
     }
 }
 
@@ -178,142 +201,9 @@ impl Requirement {
     }
 }
 
-/// The scopes required along one dependency path, parent first, kept on the stack.
-///
-/// Each dependency adds its own link on top of its parent's while it resolves its parameters, so
-/// passing the requirement down allocates nothing. [`SecurityScopes`] flattens it when a
-/// dependency asks for it.
-#[derive(Debug, Clone, Copy)]
-pub struct ScopeChain<'a> {
-    scopes: &'static [Scope],
-    requirements: &'static [Requirement],
-    parent: Option<&'a ScopeChain<'a>>,
-    /// Whether dependencies below may use the request's cache: `false` when the handler's tree
-    /// reaches no dependency twice, so caching could never pay.
-    cache: bool,
-}
-
-impl<'a> ScopeChain<'a> {
-    /// A chain holding only `scopes`, all required.
-    #[must_use]
-    pub const fn root(scopes: &'static [Scope]) -> Self {
-        Self::root_with(scopes, &[])
-    }
-
-    /// A chain holding `scopes` and `requirements`, all required.
-    #[must_use]
-    pub const fn root_with(scopes: &'static [Scope], requirements: &'static [Requirement]) -> Self {
-        Self {
-            scopes,
-            requirements,
-            parent: None,
-            cache: true,
-        }
-    }
-
-    /// This chain, with the request's cache used below it only if `cache`.
-    #[must_use]
-    pub const fn caching(mut self, cache: bool) -> Self {
-        self.cache = cache;
-        self
-    }
-
-    /// Whether dependencies below may use the request's cache.
-    #[must_use]
-    pub const fn caches(&self) -> bool {
-        self.cache
-    }
-
-    /// This chain followed by `scopes`.
-    #[must_use]
-    pub const fn push(&'a self, scopes: &'static [Scope]) -> Self {
-        self.push_with(scopes, &[])
-    }
-
-    /// This chain followed by `scopes` and `requirements`.
-    #[must_use]
-    pub const fn push_with(
-        &'a self,
-        scopes: &'static [Scope],
-        requirements: &'static [Requirement],
-    ) -> Self {
-        Self {
-            scopes,
-            requirements,
-            parent: Some(self),
-            cache: self.cache,
-        }
-    }
-
-    fn links(&self, f: &mut impl FnMut(&ScopeChain<'_>)) {
-        if let Some(parent) = self.parent {
-            parent.links(f);
-        }
-        f(self);
-    }
-
-    /// Whether the chain requires no scope at all.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty()
-            && self.requirements.is_empty()
-            && self.parent.is_none_or(ScopeChain::is_empty)
-    }
-
-    /// Whether some link holds an `any(..)`/`all(..)` requirement.
-    fn has_requirements(&self) -> bool {
-        !self.requirements.is_empty() || self.parent.is_some_and(ScopeChain::has_requirements)
-    }
-
-    /// Every scope the chain names, outermost first, first occurrence kept.
-    #[must_use]
-    pub fn to_vec(&self) -> Vec<Scope> {
-        let mut scopes = Vec::new();
-        let mut add = |scope| {
-            if !scopes.contains(&scope) {
-                scopes.push(scope);
-            }
-        };
-        self.links(&mut |link| {
-            link.scopes.iter().copied().for_each(&mut add);
-            for requirement in link.requirements {
-                requirement.for_each_scope(&mut add);
-            }
-        });
-        scopes
-    }
-
-    /// The distinct `any(..)`/`all(..)` requirements, outermost first.
-    #[must_use]
-    pub fn requirements(&self) -> Vec<Requirement> {
-        let mut requirements: Vec<Requirement> = Vec::new();
-        self.links(&mut |link| {
-            for requirement in link.requirements {
-                if !requirements.contains(requirement) {
-                    requirements.push(*requirement);
-                }
-            }
-        });
-        requirements
-    }
-
-    /// The plain scopes, outermost first, first occurrence kept.
-    fn plain(&self) -> Vec<Scope> {
-        let mut scopes: Vec<Scope> = Vec::new();
-        self.links(&mut |link| {
-            for scope in link.scopes {
-                if !scopes.contains(scope) {
-                    scopes.push(*scope);
-                }
-            }
-        });
-        scopes
-    }
-}
-
 /// Every scope the dependency chain above a dependency requires: FastAPI's `SecurityScopes`.
 ///
-/// Take it as a parameter of a [`#[dependency]`](crate::dependency) to learn what to enforce. The
+/// Take it as a parameter of a `#[dependency]` to learn what to enforce. The
 /// scopes come outermost first (the handler's, then each dependency's on the way down, then the
 /// dependency's own), duplicates dropped with the first occurrence kept. Under the tutorial's
 /// `read_own_items`, `get_current_user` sees `["items", "me"]`.
@@ -326,24 +216,34 @@ impl<'a> ScopeChain<'a> {
 /// `#[requires_scopes]` instead.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecurityScopes {
-    scopes: Vec<Scope>,
+    pub(crate) scopes: Vec<Scope>,
     /// Only with `any(..)`/`all(..)` requirements: the plain scopes and the requirements.
-    expression: Option<(Vec<Scope>, Vec<Requirement>)>,
+    pub(crate) expression: Option<(Vec<Scope>, Vec<Requirement>)>,
 }
 
 impl SecurityScopes {
-    /// The required scopes of `chain`.
+    /// A requirement of exactly `scopes`, all of them, in order (duplicates dropped): what a
+    /// dependency sees under `#[requires_scopes(..)]` with these scopes, for tests and for
+    /// answers built by hand.
+    ///
+    /// ```
+    /// use axum_scopes::{Scope, SecurityScopes};
+    ///
+    /// let required = SecurityScopes::new([Scope::new("items"), Scope::new("me")]);
+    /// assert_eq!(required.scope_str(), "items me");
+    /// assert!(required.is_satisfied_by(["me", "items"]));
+    /// ```
     #[must_use]
-    pub fn from_chain(chain: &ScopeChain<'_>) -> Self {
-        if chain.is_empty() {
-            return Self::default();
+    pub fn new(scopes: impl IntoIterator<Item = Scope>) -> Self {
+        let mut kept = Vec::new();
+        for scope in scopes {
+            if !kept.contains(&scope) {
+                kept.push(scope);
+            }
         }
-        let expression = chain
-            .has_requirements()
-            .then(|| (chain.plain(), chain.requirements()));
         Self {
-            scopes: chain.to_vec(),
-            expression,
+            scopes: kept,
+            expression: None,
         }
     }
 
@@ -436,9 +336,6 @@ impl SecurityScopes {
 mod tests {
     use super::*;
 
-    const ITEMS: Scope = Scope::new("items");
-    const ME: Scope = Scope::new("me");
-
     #[test]
     fn rfc_6749_characters() {
         assert!(is_valid("items:read"));
@@ -449,54 +346,12 @@ mod tests {
     }
 
     #[test]
-    fn chain_is_outer_first_and_deduplicated() {
-        const HANDLER: &[Scope] = &[ITEMS];
-        const DEPENDENCY: &[Scope] = &[ME, ITEMS];
-        let root = ScopeChain::root(HANDLER);
-        let below = root.push(DEPENDENCY);
-        assert_eq!(below.to_vec(), [ITEMS, ME]);
-        let scopes = SecurityScopes::from_chain(&below);
-        assert_eq!(scopes.scope_str(), "items me");
+    fn new_keeps_order_and_drops_duplicates() {
+        let items = Scope::new("items");
+        let me = Scope::new("me");
+        let scopes = SecurityScopes::new([items, me, items]);
+        assert_eq!(scopes.scopes(), [items, me]);
+        assert_eq!(scopes.first_missing(["me"]), Some(items));
         assert_eq!(scopes.bearer_challenge(), "Bearer scope=\"items me\"");
-    }
-
-    #[test]
-    fn empty_chain() {
-        let root = ScopeChain::root(&[]);
-        let below = root.push(&[]);
-        assert!(below.is_empty());
-        let scopes = SecurityScopes::from_chain(&below);
-        assert!(scopes.is_empty());
-        assert_eq!(scopes.bearer_challenge(), "Bearer");
-    }
-
-    #[test]
-    fn any_and_all() {
-        const READ: Scope = Scope::new("items:read");
-        const ADMIN: Scope = Scope::new("admin");
-        const ANY: &[Requirement] = &[Requirement::Any(&[
-            Requirement::Scope(READ),
-            Requirement::All(&[Requirement::Scope(ADMIN), Requirement::Scope(ME)]),
-        ])];
-        let root = ScopeChain::root_with(&[ITEMS], ANY);
-        let scopes = SecurityScopes::from_chain(&root);
-        assert_eq!(scopes.scopes(), [ITEMS, READ, ADMIN, ME]);
-        assert!(scopes.is_satisfied_by(["items", "items:read"]));
-        assert!(scopes.is_satisfied_by(["items", "admin", "me"]));
-        assert!(!scopes.is_satisfied_by(["items", "admin"]));
-        assert!(
-            !scopes.is_satisfied_by(["items:read"]),
-            "the plain scope is still required"
-        );
-        assert_eq!(ANY[0].alternatives(), vec![vec![READ], vec![ADMIN, ME]]);
-    }
-
-    #[test]
-    fn satisfaction() {
-        let root = ScopeChain::root(&[ITEMS, ME]);
-        let scopes = SecurityScopes::from_chain(&root);
-        assert!(scopes.is_satisfied_by(["me", "items", "other"]));
-        assert_eq!(scopes.first_missing(["me"]), Some(ITEMS));
-        assert!(!scopes.is_satisfied_by([]));
     }
 }

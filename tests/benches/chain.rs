@@ -25,7 +25,7 @@ use axum::extract::FromRequestParts;
 use axum_scopes::Security;
 use axum_scopes::jsonwebtoken::{self, Algorithm, DecodingKey, Validation};
 use axum_scopes_demo::{
-    __axum_scopes_read_own_items_0 as ReadOwnItemsEdge, AppState, Claims, DEFAULT_SECRET_KEY,
+    __axum_scopes_read_own_items_0 as ReadOwnItemsEdge, AppState, DEFAULT_SECRET_KEY,
     get_current_active_user,
 };
 use bytes::BytesMut;
@@ -47,7 +47,7 @@ struct BareClaims {
 
 fn token(state: &AppState, scopes: &[&str]) -> String {
     state
-        .keys()
+        .keys
         .issue_with_expiry(
             &json!({ "sub": "johndoe", "scopes": scopes }),
             Duration::from_secs(24 * 60 * 60),
@@ -81,7 +81,7 @@ fn bench_chain(c: &mut Criterion) {
     let state = AppState::new(DEFAULT_SECRET_KEY.as_bytes());
     let good = token(&state, &["me", "items"]);
     let no_items = token(&state, &["me"]);
-    let key = DecodingKey::from_secret(DEFAULT_SECRET_KEY.as_bytes());
+    let key = DecodingKey::from_secret(DEFAULT_SECRET_KEY.as_bytes()).unwrap();
     let validation = validation();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -117,7 +117,7 @@ fn bench_chain(c: &mut Criterion) {
     group.bench_function("keys_verify", |b| {
         b.iter_batched(
             || good.as_bytes(),
-            |token| state.keys().verify::<Claims>(token),
+            |token| state.keys.verify_scoped::<BareClaims>(token),
             BatchSize::PerIteration,
         );
     });

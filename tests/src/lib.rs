@@ -39,8 +39,8 @@ pub fn mint(claims: &Value) -> String {
 pub fn mint_with(secret: &[u8], algorithm: Algorithm, claims: &Value) -> String {
     JwtKeys::from_keys(
         algorithm,
-        EncodingKey::from_secret(secret),
-        axum_scopes::jsonwebtoken::DecodingKey::from_secret(secret),
+        EncodingKey::from_secret(secret).unwrap(),
+        axum_scopes::jsonwebtoken::DecodingKey::from_secret(secret).unwrap(),
     )
     .issue(claims)
     .expect("test claims serialize")
@@ -61,7 +61,7 @@ pub fn token_with_crit(claims: &Value) -> String {
     let signing_input = format!("{header}.{payload}");
     let signature = axum_scopes::jsonwebtoken::crypto::sign(
         signing_input.as_bytes(),
-        &EncodingKey::from_secret(DEFAULT_SECRET_KEY.as_bytes()),
+        &EncodingKey::from_secret(DEFAULT_SECRET_KEY.as_bytes()).unwrap(),
         Algorithm::HS256,
     )
     .expect("HMAC signing does not fail");
@@ -441,22 +441,86 @@ pub fn tutorial_cases() -> Vec<Case> {
     ]
 }
 
+/// An answer as a test reads it: status, headers and the whole body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The status code.
+    pub status: http::StatusCode,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// The body.
+    pub body: axum::body::Bytes,
+}
+
+impl Answer {
+    /// The header `name` as text, if present.
+    ///
+    /// # Panics
+    ///
+    /// When the value is not visible ASCII.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|value| value.to_str().expect("a visible ASCII header").to_owned())
+    }
+
+    /// The body as JSON, `null` when it is not JSON.
+    #[must_use]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The body as text.
+    #[must_use]
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// What `router` answers to `request`, in process: the one way the tests call a router.
+///
+/// # Panics
+///
+/// When the router fails (axum routers cannot) or the body exceeds 4 MiB.
+pub async fn answer(router: Router, request: Request<Body>) -> Answer {
+    let response = router
+        .oneshot(request)
+        .await
+        .expect("the router is infallible");
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, 4 << 20)
+        .await
+        .expect("test bodies are small");
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
+}
+
+/// A `GET path` request, with an `Authorization` header when given.
+///
+/// # Panics
+///
+/// When `authorization` cannot be a header value.
+#[must_use]
+pub fn get(path: &str, authorization: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(path);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    request.body(Body::empty()).expect("a valid request")
+}
+
 /// What the demo app answers to `case`, in process.
 ///
 /// # Panics
 ///
 /// When the router fails, which it cannot.
 pub async fn via_router(router: Router, case: &Case) -> Seen {
-    let response = router
-        .oneshot(case.request())
-        .await
-        .expect("the router is infallible");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .expect("bodies are small");
-    Seen::new(status, &headers, &body)
+    let answer = answer(router, case.request()).await;
+    Seen::new(answer.status.as_u16(), &answer.headers, &answer.body)
 }
 
 /// What the server at `base` answers to `case`, over HTTP.

@@ -104,8 +104,12 @@ pub fn forge(header: &str, payload: &str, sign: impl FnOnce(&[u8]) -> String) ->
 #[must_use]
 pub fn hmac(message: &[u8], secret: &[u8], alg: Algorithm) -> String {
     install_crypto_provider();
-    axum_scopes::jsonwebtoken::crypto::sign(message, &EncodingKey::from_secret(secret), alg)
-        .expect("HMAC signing")
+    axum_scopes::jsonwebtoken::crypto::sign(
+        message,
+        &EncodingKey::from_secret(secret).unwrap(),
+        alg,
+    )
+    .expect("HMAC signing")
 }
 
 /// jsonwebtoken needs a process-wide crypto provider before the first signature.

@@ -4,14 +4,15 @@
 use axum::extract::FromRef;
 use axum::routing::get;
 use axum::{Json, Router};
+use axum_scopes::credential::{CredentialName, TokenCookie};
 use axum_scopes::jsonwebtoken::Algorithm;
+use axum_scopes::jwt::Key;
 use axum_scopes::{
-    AuthConfig, Authenticated, AuthenticatedBy, Authenticator, CredentialName, HttpError, Issuer,
-    Key, MaybeAuthenticated, Security, TokenCookie, dependency, requires_scopes,
+    AuthConfig, Authenticated, AuthenticatedBy, Authenticator, HttpError, Issuer,
+    MaybeAuthenticated, Security, dependency, requires_scopes,
 };
 use http::{Request, StatusCode};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const SECRET: &[u8] = b"a test secret of at least thirty-two bytes";
 
@@ -106,27 +107,15 @@ fn token(scope: &str) -> String {
 }
 
 async fn call(path: &str, authorization: Option<String>) -> (StatusCode, Option<String>, Value) {
-    let mut request = Request::get(path);
-    if let Some(value) = authorization {
-        request = request.header("authorization", value);
-    }
-    let response = app()
-        .await
-        .oneshot(request.body(axum::body::Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let challenge = response
-        .headers()
-        .get("www-authenticate")
-        .map(|value| value.to_str().unwrap().to_owned());
-    let body = axum::body::to_bytes(response.into_body(), 4096)
-        .await
-        .unwrap();
+    let answer = axum_scopes_tests::answer(
+        app().await,
+        axum_scopes_tests::get(path, authorization.as_deref()),
+    )
+    .await;
     (
-        status,
-        challenge,
-        serde_json::from_slice(&body).unwrap_or(Value::Null),
+        answer.status,
+        answer.header("www-authenticate"),
+        answer.json(),
     )
 }
 
@@ -189,12 +178,8 @@ async fn any_of_and_nested_requirements() {
 }
 
 async fn send(request: Request<axum::body::Body>) -> (StatusCode, Value) {
-    let response = app().await.oneshot(request).await.unwrap();
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 4096)
-        .await
-        .unwrap();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    let answer = axum_scopes_tests::answer(app().await, request).await;
+    (answer.status, answer.json())
 }
 
 #[tokio::test]

@@ -5,15 +5,15 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRef, Request, State};
 use axum::routing::get;
-use axum_scopes::{
-    ApiKey, ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, ApiKeys, AuthConfig, AuthError, BearerHeader,
-    CredentialKind, CredentialName, CsrfPolicy, ErrorStyle, HttpError, Realm, Scope, ScopeChain,
-    Security, SecurityScopes, TokenCookie, dependency, find_credential,
+use axum_scopes::credential::{
+    ApiKey, ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, ApiKeys, BearerHeader, CredentialName,
+    CsrfPolicy, TokenCookie, find_credential,
 };
+use axum_scopes::rejection::{CredentialKind, ErrorStyle, Realm};
+use axum_scopes::{AuthConfig, AuthError, HttpError, Scope, Security, SecurityScopes, dependency};
 use http::request::Parts;
 use http::{HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 struct XApiKey;
 
@@ -107,7 +107,7 @@ fn guard(parts: &Parts, config: &AuthConfig) -> Result<String, AuthError> {
             )));
         }
     };
-    let required = SecurityScopes::from_chain(&ScopeChain::root(ITEMS));
+    let required = SecurityScopes::new(ITEMS.iter().copied());
     if !required.is_satisfied_by(granted.iter().copied()) {
         return Err(AuthError::insufficient_scope(&required));
     }
@@ -139,29 +139,13 @@ struct Seen {
 }
 
 async fn send(app: &Router, request: http::request::Builder) -> Seen {
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .map(|value: &HeaderValue| value.to_str().unwrap().to_owned())
-    };
-    let challenge = header(http::header::WWW_AUTHENTICATE);
-    let content_type = header(http::header::CONTENT_TYPE);
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
-        .await
-        .unwrap();
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    let answer = axum_scopes_tests::answer(app.clone(), request.body(Body::empty()).unwrap()).await;
+    let body =
+        serde_json::from_slice(&answer.body).unwrap_or_else(|_| Value::String(answer.text()));
     Seen {
-        status,
-        challenge,
-        content_type,
+        status: answer.status,
+        challenge: answer.header("www-authenticate"),
+        content_type: answer.header("content-type"),
         body,
     }
 }

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use axum_scopes::jsonwebtoken::jwk::Jwk;
 use axum_scopes::jsonwebtoken::{Algorithm, Header};
-use axum_scopes::{
-    Authenticator, AuthenticatorBuilder, BuildError, Issuer, JwksError, JwksOptions, Key,
-    ScopesClaim, TokenError, dangerous,
+use axum_scopes::jwt::{
+    AuthenticatorBuilder, BuildError, JwksError, JwksOptions, Key, ScopesClaim,
 };
+use axum_scopes::{Authenticator, Issuer, TokenError, dangerous};
 use axum_scopes_tests::now;
 use axum_scopes_tests::provider::{Behaviour, Provider, TestKey, fixture, forge, hmac};
 use serde::Deserialize;

@@ -10,7 +10,8 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use axum_scopes::jsonwebtoken::{self, Algorithm, DecodingKey, Validation};
-use axum_scopes::{Authenticator, Issuer, Key, ScopesClaim};
+use axum_scopes::jwt::{Key, ScopesClaim};
+use axum_scopes::{Authenticator, Issuer};
 use axum_scopes_tests::now;
 use axum_scopes_tests::provider::{TestKey, fixture};
 use serde::Deserialize;

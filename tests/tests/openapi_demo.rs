@@ -23,15 +23,8 @@ async fn served_document() -> Value {
 
 /// The demo's status and JSON body (`null` when the body is not JSON).
 async fn call(request: Request<Body>) -> (u16, Value) {
-    let response = demo().oneshot(request).await.unwrap();
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let answer = axum_scopes_tests::answer(demo(), request).await;
+    (answer.status.as_u16(), answer.json())
 }
 
 #[tokio::test]

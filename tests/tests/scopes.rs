@@ -132,19 +132,8 @@ fn app(counters: Counters) -> Router {
 }
 
 async fn call(app: Router, uri: &str, authorization: Option<&str>) -> (StatusCode, String) {
-    let mut request = Request::get(uri);
-    if let Some(value) = authorization {
-        request = request.header("authorization", value);
-    }
-    let response = app
-        .oneshot(request.body(axum::body::Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-        .await
-        .unwrap();
-    (status, String::from_utf8(body.to_vec()).unwrap())
+    let answer = axum_scopes_tests::answer(app, axum_scopes_tests::get(uri, authorization)).await;
+    (answer.status, answer.text())
 }
 
 #[tokio::test]
@@ -216,7 +205,8 @@ async fn optional_bearer() {
 
 #[test]
 fn static_tree() {
-    use axum_scopes::{Dependency, Param};
+    use axum_scopes::__private::Param;
+    use axum_scopes::dependency::Dependency;
     let info = <middle as Dependency>::INFO;
     assert_eq!(info.name, "middle");
     assert_eq!(info.scopes, ["me"]);

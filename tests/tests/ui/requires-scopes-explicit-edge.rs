@@ -1,4 +1,5 @@
-use axum_scopes::{HttpError, Security, SecurityScopes, Unscoped, dependency, requires_scopes};
+use axum_scopes::{HttpError, Security, SecurityScopes, dependency, requires_scopes};
+use axum_scopes::__private::Unscoped;
 
 #[dependency]
 async fn current_user(scopes: SecurityScopes) -> Result<String, HttpError> {

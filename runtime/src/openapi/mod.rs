@@ -3,8 +3,9 @@
 //! `#[requires_scopes]` above `#[utoipa::path(..)]` documents the operation's security
 //! requirement and its dependencies' failure answers; [`SchemeAddon`] adds the schemes to the
 //! document's components. Nothing is written by hand: a scope the runtime requires is in the
-//! document and the reverse, because both read [`Dependency::INFO`](crate::Dependency::INFO).
+//! document and the reverse, because both read the dependencies' static tree.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::marker::PhantomData;
@@ -16,10 +17,86 @@ use utoipa::openapi::security::{
 };
 use utoipa::openapi::{OpenApi, RefOr};
 
-use crate::{Param, Scheme, SchemeInfo, Scope};
+use crate::dependency::tree::Param;
+use crate::scheme::{Scheme, SchemeInfo};
+use crate::scope::Scope;
 
-/// The failure answers a dependency documents: `utoipa::IntoResponses::responses`.
-pub type ResponsesFn = fn() -> BTreeMap<String, RefOr<Response>>;
+#[cfg(feature = "swagger-ui")]
+mod docs;
+
+#[cfg(feature = "swagger-ui")]
+pub use self::docs::docs_router;
+
+/// The failure answers of an operation, by status.
+pub type Responses = BTreeMap<String, RefOr<Response>>;
+
+/// Adds `responses` to `out` when it is the map this module documents with, keeping answers
+/// already there: what a dependency's documentation hook does.
+pub(crate) fn insert_responses(out: &mut dyn Any, responses: Responses) {
+    if let Some(out) = out.downcast_mut::<Responses>() {
+        for (status, response) in responses {
+            out.entry(status).or_insert(response);
+        }
+    }
+}
+
+impl utoipa::PartialSchema for crate::rejection::HttpError {
+    /// `{"detail": "<text>"}`, the body of every `HttpError` with a text detail.
+    fn schema() -> RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .property(
+                "detail",
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::String)
+                    .description(Some("What went wrong.")),
+            )
+            .required("detail")
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for crate::rejection::HttpError {}
+
+/// The failure answers of a `#[dependency(responses(401 = "..", 400 = ".."))]`: each an
+/// [`HttpError`](crate::HttpError) body (`{"detail": "..."}`) with its description; 401 and 403
+/// also document the `WWW-Authenticate` challenge.
+pub fn document_http_errors(out: &mut dyn Any, answers: &[(u16, &str)]) {
+    use utoipa::PartialSchema as _;
+    let responses = answers
+        .iter()
+        .map(|&(status, description)| {
+            let mut response = utoipa::openapi::ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(crate::rejection::HttpError::schema()))
+                        .build(),
+                );
+            if matches!(status, 401 | 403) {
+                response = response.header(
+                    "WWW-Authenticate",
+                    utoipa::openapi::HeaderBuilder::new()
+                        .schema(Some(
+                            utoipa::openapi::ObjectBuilder::new()
+                                .schema_type(utoipa::openapi::Type::String),
+                        ))
+                        .description(Some(
+                            "The challenge, with `scope=\"..\"` naming the required scopes",
+                        ))
+                        .build(),
+                );
+            }
+            (status.to_string(), RefOr::T(response.build()))
+        })
+        .collect();
+    insert_responses(out, responses);
+}
+
+/// The documentation hook of a dependency whose failure answers are those of `E`.
+pub fn document_responses<E: utoipa::IntoResponses>(out: &mut dyn Any) {
+    insert_responses(out, E::responses());
+}
 
 /// The security requirement of an operation whose parameters are `params`.
 ///
@@ -124,10 +201,8 @@ pub fn failure_responses(params: &[Param]) -> BTreeMap<String, RefOr<Response>> 
 fn add_responses(params: &[Param], responses: &mut BTreeMap<String, RefOr<Response>>) {
     for param in params {
         if let Param::Dependency { info, .. } = param {
-            if let Some(documented) = info.responses {
-                for (status, response) in documented() {
-                    responses.entry(status).or_insert(response);
-                }
+            if let Some(document) = info.responses {
+                document(responses);
             }
             add_responses(info.params, responses);
         }
@@ -170,12 +245,18 @@ pub struct Route {
 pub type Alternative = Vec<(String, Vec<String>)>;
 
 impl Route {
-    /// Whether the route requires authentication.
+    /// Whether the route requires authentication: it documents a requirement, and every
+    /// alternative of it names a scheme. An empty alternative (`{}`: anonymous access allowed)
+    /// or a requirement this crate could not read counts as not secured, so the audit never
+    /// fails open.
     #[must_use]
     pub fn is_secured(&self) -> bool {
-        self.security
-            .as_ref()
-            .is_some_and(|alternatives| !alternatives.is_empty())
+        self.security.as_ref().is_some_and(|alternatives| {
+            !alternatives.is_empty()
+                && alternatives
+                    .iter()
+                    .all(|alternative| !alternative.is_empty())
+        })
     }
 }
 
@@ -184,6 +265,11 @@ impl Route {
 /// An axum `Router` cannot list its routes, so this reads the OpenAPI document of utoipa-axum's
 /// `OpenApiRouter` (or `#[derive(OpenApi)]`), whose security entries `#[requires_scopes]`
 /// wrote from the same tree the runtime enforces.
+///
+/// The audit sees only documented operations: a route added with axum's own `Router::route`
+/// (outside utoipa-axum's `routes!`), a `nest_service` or a fallback is not in the document, so
+/// neither [`route_table`] nor [`assert_secure`] can vouch for it. Serve those only for what
+/// needs no credentials (the docs pages, static files), or document them.
 #[must_use]
 pub fn routes(openapi: &OpenApi) -> Vec<Route> {
     let mut routes = Vec::new();
@@ -204,6 +290,8 @@ pub fn routes(openapi: &OpenApi) -> Vec<Route> {
                 requirements
                     .iter()
                     .map(|requirement| {
+                        // A requirement that does not serialize to an object reads as an empty
+                        // alternative, which `is_secured` refuses.
                         let value = serde_json::to_value(requirement).unwrap_or_default();
                         value
                             .as_object()
@@ -346,7 +434,8 @@ impl<S: Scheme> utoipa::Modify for SchemeAddon<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DependencyInfo, ScopeInfo};
+    use crate::dependency::tree::DependencyInfo;
+    use crate::scheme::ScopeInfo;
 
     const SCHEME: SchemeInfo = SchemeInfo::oauth2_password(
         "OAuth2PasswordBearer",
@@ -427,7 +516,7 @@ mod tests {
 
     #[test]
     fn any_becomes_alternatives() {
-        use crate::Requirement;
+        use crate::scope::Requirement;
         const ANY: &[Requirement] = &[Requirement::Any(&[
             Requirement::Scope(Scope::new("items")),
             Requirement::Scope(Scope::new("admin")),
@@ -442,5 +531,38 @@ mod tests {
             json(&security_requirements(&params)),
             r#"[{"OAuth2PasswordBearer":["me","items"]},{"OAuth2PasswordBearer":["me","admin"]}]"#
         );
+    }
+
+    fn document(security: Option<Vec<SecurityRequirement>>) -> OpenApi {
+        use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+        let mut operation = OperationBuilder::new().build();
+        operation.security = security;
+        let mut openapi = utoipa::openapi::OpenApiBuilder::new().build();
+        openapi.paths.paths.insert(
+            "/items/".to_owned(),
+            PathItem::new(HttpMethod::Get, operation),
+        );
+        openapi
+    }
+
+    #[test]
+    fn the_audit_never_fails_open() {
+        let secured = document(Some(vec![SecurityRequirement::new("OAuth2", ["items"])]));
+        assert!(assert_secure(&secured, &[]).is_ok());
+        // `{}` among the alternatives lets anonymous requests through.
+        let anonymous = document(Some(vec![
+            SecurityRequirement::new("OAuth2", ["items"]),
+            SecurityRequirement::default(),
+        ]));
+        assert_eq!(
+            assert_secure(&anonymous, &[]),
+            Err(UnsecuredRoutes {
+                routes: vec!["GET /items/".to_owned()]
+            })
+        );
+        // An empty list of requirements and no requirement at all are not secured either.
+        assert!(assert_secure(&document(Some(Vec::new())), &[]).is_err());
+        assert!(assert_secure(&document(None), &[]).is_err());
+        assert!(assert_secure(&document(None), &["GET /items/"]).is_ok());
     }
 }

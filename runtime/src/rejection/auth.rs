@@ -4,12 +4,12 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use http::{HeaderValue, StatusCode};
+use http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
-use crate::{CsrfPolicy, SecurityScopes};
+use super::render;
+use crate::scope::SecurityScopes;
 
 /// The kind of credential a source carries, which decides the challenge scheme of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,7 +99,7 @@ pub enum AuthErrorKind {
     /// When the bearer token is expired, revoked, malformed or fails verification.
     ///
     /// 401 `Could not validate credentials` with `Bearer error="invalid_token"`. The source
-    /// (e.g. a [`TokenError`](crate::TokenError)) is kept for logs and never rendered.
+    /// (e.g. a `TokenError`) is kept for logs and never rendered.
     #[error("the access token is invalid")]
     InvalidToken {
         /// Why verification failed, when known.
@@ -121,13 +121,13 @@ pub enum AuthErrorKind {
         required: SecurityScopes,
     },
     /// When a state-changing request authenticates with a cookie but fails the
-    /// [`CsrfPolicy`] (no allowed `Origin`, no custom header).
+    /// CSRF policy (no allowed `Origin`, no custom header).
     ///
     /// 403 `Cross-site request rejected`, without a challenge: other credentials would not help.
     #[error("a cross-site request authenticated by cookie was rejected")]
     CrossSiteRequest,
     /// When the token names a key that is not known and the identity provider could not be
-    /// reached to fetch it ([`TokenError::KeysUnavailable`](crate::TokenError::KeysUnavailable)):
+    /// reached to fetch it (`TokenError::KeysUnavailable`):
     /// the token may be valid.
     ///
     /// 503 `Service Unavailable` with `Retry-After: 10`, without a challenge: the client did
@@ -175,16 +175,16 @@ impl AuthErrorKind {
 /// extractors and what a guard returns.
 ///
 /// What happened is its [`kind`](Self::kind); how it is answered (realm, body style) comes from
-/// the [`AuthConfig`] attached with [`with_config`](Self::with_config), which the extractors of
-/// this crate do with the config of the router state. Without one, it answers with
-/// `AuthConfig::default()`: no realm and the `{"detail": ...}` body.
+/// the `AuthConfig` attached with `with_config`, which the extractors of this crate do with the
+/// config of the router state. Without one, it answers with no realm and the `{"detail": ...}`
+/// body.
 ///
 /// ```
 /// use axum::response::IntoResponse;
-/// use axum_scopes::{AuthConfig, AuthError, ErrorStyle, Realm, Scope, ScopeChain, SecurityScopes};
+/// use axum_scopes::rejection::Realm;
+/// use axum_scopes::{AuthConfig, AuthError, Scope, SecurityScopes};
 ///
-/// const ITEMS: &[Scope] = &[Scope::new("items")];
-/// let required = SecurityScopes::from_chain(&ScopeChain::root(ITEMS));
+/// let required = SecurityScopes::new([Scope::new("items")]);
 /// let config = AuthConfig::new().with_realm(Realm::new("api").unwrap());
 /// let response = AuthError::insufficient_scope(&required).with_config(&config).into_response();
 /// assert_eq!(response.status(), 403);
@@ -196,7 +196,8 @@ impl AuthErrorKind {
 #[derive(Debug)]
 pub struct AuthError {
     kind: AuthErrorKind,
-    config: Option<AuthConfig>,
+    realm: Option<Realm>,
+    style: ErrorStyle,
 }
 
 impl AuthError {
@@ -236,16 +237,23 @@ impl AuthError {
         .into()
     }
 
-    /// A cookie-authenticated, state-changing request that fails the [`CsrfPolicy`]: 403.
+    /// A cookie-authenticated, state-changing request that fails the CSRF policy: 403.
     #[must_use]
     pub fn cross_site_request() -> Self {
         AuthErrorKind::CrossSiteRequest.into()
     }
 
-    /// Answers with `config`'s realm and body style.
+    /// Adds `realm="..."` to the challenge. Defaults to none.
     #[must_use]
-    pub fn with_config(mut self, config: &AuthConfig) -> Self {
-        self.config = Some(config.clone());
+    pub fn with_realm(mut self, realm: Option<Realm>) -> Self {
+        self.realm = realm;
+        self
+    }
+
+    /// Shapes the body with `style`. Defaults to [`ErrorStyle::Detail`].
+    #[must_use]
+    pub fn with_style(mut self, style: ErrorStyle) -> Self {
+        self.style = style;
         self
     }
 
@@ -264,7 +272,7 @@ impl AuthError {
     /// The `WWW-Authenticate` value of the answer, if it has one.
     #[must_use]
     pub fn challenge(&self) -> Option<HeaderValue> {
-        let realm = self.config.as_ref().and_then(AuthConfig::realm);
+        let realm = self.realm.as_ref();
         let scope;
         let (kind, error, description, scope) = match &self.kind {
             AuthErrorKind::MissingCredentials { kind } => (*kind, None, None, None),
@@ -314,7 +322,11 @@ impl AuthError {
 
 impl From<AuthErrorKind> for AuthError {
     fn from(kind: AuthErrorKind) -> Self {
-        Self { kind, config: None }
+        Self {
+            kind,
+            realm: None,
+            style: ErrorStyle::default(),
+        }
     }
 }
 
@@ -334,11 +346,7 @@ impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
         // The cause (a verification library's text) goes to the logs, never to the client.
         tracing::debug!(error = &self as &dyn StdError, "rejecting credentials");
-        let style = self
-            .config
-            .as_ref()
-            .map_or_else(ErrorStyle::default, AuthConfig::style);
-        let mut response = style.render(self.status(), self.kind.detail());
+        let mut response = self.style.render(self.status(), self.kind.detail());
         if let Some(challenge) = self.challenge() {
             response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
         }
@@ -367,7 +375,7 @@ impl ErrorStyle {
     /// An answer with `status` and a body of this style around the fixed text `detail`.
     ///
     /// ```
-    /// use axum_scopes::ErrorStyle;
+    /// use axum_scopes::rejection::ErrorStyle;
     /// use http::StatusCode;
     ///
     /// let response = ErrorStyle::Problem.render(StatusCode::FORBIDDEN, "Not enough permissions");
@@ -375,111 +383,25 @@ impl ErrorStyle {
     /// ```
     #[must_use]
     pub fn render(self, status: StatusCode, detail: &str) -> Response {
-        let (content_type, body) = match self {
-            Self::Detail => ("application/json", serde_json::json!({ "detail": detail })),
-            Self::Problem => (
+        match self {
+            Self::Detail => render(
+                status,
+                "application/json",
+                &serde_json::json!({ "detail": detail }),
+                HeaderMap::new(),
+            ),
+            Self::Problem => render(
+                status,
                 "application/problem+json",
-                serde_json::json!({
+                &serde_json::json!({
                     "type": "about:blank",
                     "title": status.canonical_reason().unwrap_or_default(),
                     "status": status.as_u16(),
                     "detail": detail,
                 }),
+                HeaderMap::new(),
             ),
-        };
-        let mut response = Response::new(Body::from(body.to_string()));
-        *response.status_mut() = status;
-        response
-            .headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        response
-    }
-}
-
-/// How authentication failures are answered and cookie credentials guarded, for every
-/// credential extractor of a router.
-///
-/// The extractors read it from the router state through `FromRef<S>`, so an application has
-/// one place for it. Cloning is cheap (one reference count). Defaults: no realm,
-/// [`ErrorStyle::Detail`] bodies, and [`CsrfPolicy::default()`].
-///
-/// ```
-/// use axum::extract::FromRef;
-/// use axum_scopes::{ApiKeys, AuthConfig, ErrorStyle, Realm};
-///
-/// #[derive(Clone)]
-/// struct AppState {
-///     keys: ApiKeys,
-///     auth: AuthConfig,
-/// }
-///
-/// impl FromRef<AppState> for AuthConfig {
-///     fn from_ref(state: &AppState) -> Self {
-///         state.auth.clone()
-///     }
-/// }
-///
-/// let auth = AuthConfig::new()
-///     .with_realm(Realm::new("inventory").unwrap())
-///     .with_style(ErrorStyle::Problem);
-/// # let _ = AppState { keys: ApiKeys::new(), auth };
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct AuthConfig {
-    inner: Arc<ConfigInner>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct ConfigInner {
-    realm: Option<Realm>,
-    style: ErrorStyle,
-    csrf: CsrfPolicy,
-}
-
-impl AuthConfig {
-    /// The default config: no realm, `{"detail": ...}` bodies, the default [`CsrfPolicy`].
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds `realm="..."` to every challenge. Defaults to none.
-    #[must_use]
-    pub fn with_realm(mut self, realm: Realm) -> Self {
-        Arc::make_mut(&mut self.inner).realm = Some(realm);
-        self
-    }
-
-    /// Shapes answer bodies with `style`. Defaults to [`ErrorStyle::Detail`].
-    #[must_use]
-    pub fn with_style(mut self, style: ErrorStyle) -> Self {
-        Arc::make_mut(&mut self.inner).style = style;
-        self
-    }
-
-    /// Guards cookie credentials with `csrf`. Defaults to [`CsrfPolicy::default()`].
-    #[must_use]
-    pub fn with_csrf(mut self, csrf: CsrfPolicy) -> Self {
-        Arc::make_mut(&mut self.inner).csrf = csrf;
-        self
-    }
-
-    /// The realm, if configured.
-    #[must_use]
-    pub fn realm(&self) -> Option<&Realm> {
-        self.inner.realm.as_ref()
-    }
-
-    /// The body style.
-    #[must_use]
-    pub fn style(&self) -> ErrorStyle {
-        self.inner.style
-    }
-
-    /// The policy for cookie credentials.
-    #[must_use]
-    pub fn csrf(&self) -> &CsrfPolicy {
-        &self.inner.csrf
+        }
     }
 }
 
@@ -529,7 +451,7 @@ pub struct InvalidRealm(());
 /// or a name is not an RFC 7230 token, or a value holds a control or non-ASCII character.
 ///
 /// ```
-/// use axum_scopes::challenge;
+/// use axum_scopes::rejection::challenge;
 ///
 /// let value = challenge("Bearer", &[("realm", r#"say "hi""#), ("error", "invalid_token")]);
 /// assert_eq!(value.unwrap(), r#"Bearer realm="say \"hi\"", error="invalid_token""#);
@@ -578,7 +500,8 @@ fn is_quotable(byte: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Scope, ScopeChain};
+    use crate::scope::Scope;
+    use http::header::CONTENT_TYPE;
 
     fn header(error: &AuthError) -> Option<String> {
         error
@@ -618,8 +541,8 @@ mod tests {
     #[test]
     fn rfc_6750_challenges() {
         const ITEMS: &[Scope] = &[Scope::new("items"), Scope::new("me")];
-        let config = AuthConfig::new().with_realm(Realm::new("a \"b\"").unwrap());
-        let items = SecurityScopes::from_chain(&ScopeChain::root(ITEMS));
+        let realm = Realm::new("a \"b\"").unwrap();
+        let items = SecurityScopes::new(ITEMS.iter().copied());
         let cases = [
             (
                 AuthError::missing_credentials(CredentialKind::BearerToken),
@@ -646,7 +569,7 @@ mod tests {
                 None,
             ),
             (
-                AuthError::invalid_token(crate::TokenError::TooLarge),
+                AuthError::invalid_token(crate::jwt::TokenError::TooLarge),
                 Some(r#"Bearer error="invalid_token""#),
             ),
             (AuthError::invalid_api_key(), Some("APIKey")),
@@ -658,7 +581,7 @@ mod tests {
         ];
         for (error, expected) in cases {
             assert_eq!(header(&error).as_deref(), expected, "{error}");
-            let with_realm = header(&error.with_config(&config));
+            let with_realm = header(&error.with_realm(Some(realm.clone())));
             let expected = expected.map(|expected| match expected.split_once(' ') {
                 Some((scheme, rest)) => format!(r#"{scheme} realm="a \"b\"", {rest}"#),
                 None => format!(r#"{expected} realm="a \"b\"""#),
@@ -669,7 +592,7 @@ mod tests {
 
     #[test]
     fn source_is_kept_but_not_shown() {
-        let error = AuthError::invalid_token(crate::TokenError::TooLarge);
+        let error = AuthError::invalid_token(crate::jwt::TokenError::TooLarge);
         assert_eq!(error.to_string(), "the access token is invalid");
         assert_eq!(
             error.source().unwrap().to_string(),

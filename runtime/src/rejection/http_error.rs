@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
+
+use crate::scope::SecurityScopes;
 
 /// An HTTP error answer: FastAPI's `HTTPException`.
 ///
@@ -55,6 +56,22 @@ impl HttpError {
         }
     }
 
+    /// 401 with `detail` and the challenge the tutorial's `get_current_user` answers with:
+    /// `WWW-Authenticate: Bearer scope="<the scopes required>"` (bare `Bearer` when none are).
+    ///
+    /// ```
+    /// use axum_scopes::{HttpError, Scope, SecurityScopes};
+    ///
+    /// let required = SecurityScopes::new([Scope::new("items"), Scope::new("me")]);
+    /// let error = HttpError::unauthorized("Not enough permissions", &required);
+    /// assert_eq!(error.headers()["www-authenticate"], "Bearer scope=\"items me\"");
+    /// ```
+    #[must_use]
+    pub fn unauthorized(detail: impl Into<Cow<'static, str>>, required: &SecurityScopes) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, detail)
+            .with_header(http::header::WWW_AUTHENTICATE, required.bearer_challenge())
+    }
+
     /// Adds a header to the answer, replacing any earlier value of the same name.
     #[must_use]
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
@@ -95,13 +112,19 @@ impl fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
+impl From<HttpError> for Response {
+    fn from(error: HttpError) -> Self {
+        error.into_response()
+    }
+}
+
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let body = match self.detail {
             Detail::Text(text) => serde_json::json!({ "detail": text }),
             Detail::Json(value) => serde_json::json!({ "detail": value }),
         };
-        (self.status, self.headers, Json(body)).into_response()
+        super::render(self.status, "application/json", &body, self.headers)
     }
 }
 

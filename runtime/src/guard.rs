@@ -1,5 +1,7 @@
-//! `Authenticated<C, S>`: the ready-made, scope-enforcing guard for the short path.
+//! `Authenticated<C, S>`: the ready-made, scope-enforcing guard for the short path, and the
+//! dependencies behind it.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
@@ -11,11 +13,12 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
 
 use crate::credential::{BearerHeader, CredentialSource, find_credential};
-use crate::{
-    AuthConfig, AuthError, AuthErrorKind, Authenticator, Dependency, DependencyInfo,
-    DependencyOutput, Param, Resolve, Scheme, ScopeChain, Security, SecurityScopes, TokenError,
-    Unscoped,
-};
+use crate::dependency::tree::{DependencyInfo, Param, ScopeChain, Unscoped, security_scopes};
+use crate::dependency::{Dependency, DependencyOutput, Resolve, Security};
+use crate::jwt::{Authenticator, TokenError};
+use crate::openapi::insert_responses;
+use crate::rejection::{AuthError, AuthErrorKind};
+use crate::scheme::Scheme;
 
 /// The verified claims of the request's bearer token, after every scope the handler and the
 /// dependencies above require was found in the token: no `get_current_user` to write.
@@ -44,7 +47,8 @@ use crate::{
 ///
 /// - The token comes from the `Authorization: Bearer` header (RFC 6750 §2.1) and is verified by
 ///   the [`Authenticator`] of the router state (`Authenticator: FromRef<S>`); answers follow
-///   RFC 6750 as [`AuthError`] renders them with the state's [`AuthConfig`]: no credentials 401
+///   RFC 6750 as [`AuthError`] renders them with the authenticator's `AuthConfig`
+///   ([`AuthenticatorBuilder::auth_config`](crate::jwt::AuthenticatorBuilder::auth_config)): no credentials 401
 ///   `WWW-Authenticate: Bearer`, a malformed request 400 `invalid_request`, a bad token 401
 ///   `invalid_token`, missing scopes 403 `insufficient_scope` with `scope="<required>"`.
 /// - The scheme `S` names the catalogue the scopes are checked against at compile time and the
@@ -55,7 +59,7 @@ use crate::{
 pub type Authenticated<C, S, E = Unscoped> = Security<Authenticate<C, S>, E>;
 
 /// [`Authenticated<C, S>`] with the token taken from another [`CredentialSource`], such as
-/// [`TokenCookie<N>`](crate::TokenCookie) (whose CSRF rule applies) or a tuple of sources.
+/// [`TokenCookie<N>`](crate::credential::TokenCookie) (whose CSRF rule applies) or a tuple of sources.
 pub type AuthenticatedBy<C, S, Src, E = Unscoped> = Security<Authenticate<C, S, Src>, E>;
 
 /// Optional authentication (FastAPI's `auto_error=False`): `None` for a request without
@@ -86,7 +90,7 @@ where
         &[],
         &[Param::SecurityScopes, Param::Credential(&S::INFO)],
     )
-    .with_responses(Some(failure_responses));
+    .with_responses(Some(document_failures));
 }
 
 impl<St, C, S, Src> Resolve<St> for Authenticate<C, S, Src>
@@ -96,17 +100,16 @@ where
     S: Scheme,
     Src: CredentialSource,
     Authenticator: FromRef<St>,
-    AuthConfig: FromRef<St>,
 {
     async fn resolve(parts: &mut Parts, state: &St, chain: &ScopeChain<'_>) -> Result<C, Response> {
-        let config = AuthConfig::from_ref(state);
         let authenticator = Authenticator::from_ref(state);
-        let result = match find_credential::<Src>(parts, &config) {
+        let config = authenticator.config();
+        let result = match find_credential::<Src>(parts, config) {
             Ok(Some(token)) => verify::<C>(token.as_bytes(), &authenticator, chain).await,
             Ok(None) => Err(AuthError::missing_credentials(Src::KIND)),
             Err(error) => Err(error),
         };
-        result.map_err(|error| error.with_config(&config).into_response())
+        result.map_err(|error| error.with_config(config).into_response())
     }
 }
 
@@ -122,7 +125,7 @@ where
         &[],
         &[Param::SecurityScopes, Param::Credential(&S::INFO)],
     )
-    .with_responses(Some(failure_responses));
+    .with_responses(Some(document_failures));
 }
 
 impl<St, C, S> Resolve<St> for MaybeAuthenticate<C, S>
@@ -131,23 +134,22 @@ where
     C: DeserializeOwned + DependencyOutput,
     S: Scheme,
     Authenticator: FromRef<St>,
-    AuthConfig: FromRef<St>,
 {
     async fn resolve(
         parts: &mut Parts,
         state: &St,
         chain: &ScopeChain<'_>,
     ) -> Result<Option<C>, Response> {
-        let config = AuthConfig::from_ref(state);
         let authenticator = Authenticator::from_ref(state);
-        let result = match find_credential::<BearerHeader>(parts, &config) {
+        let config = authenticator.config();
+        let result = match find_credential::<BearerHeader>(parts, config) {
             Ok(Some(token)) => verify::<C>(token.as_bytes(), &authenticator, chain)
                 .await
                 .map(Some),
             Ok(None) => Ok(None),
             Err(error) => Err(error),
         };
-        result.map_err(|error| error.with_config(&config).into_response())
+        result.map_err(|error| error.with_config(config).into_response())
     }
 }
 
@@ -167,11 +169,16 @@ async fn verify<C: DeserializeOwned>(
             }),
             error => AuthError::invalid_token(error),
         })?;
-    let required = SecurityScopes::from_chain(chain);
+    let required = security_scopes(chain);
     if !required.is_satisfied_by(verified.scopes.iter()) {
         return Err(AuthError::insufficient_scope(&required));
     }
     Ok(verified.claims)
+}
+
+/// Adds the answers [`Authenticated`] documents in OpenAPI to the `openapi` module's map.
+fn document_failures(out: &mut dyn Any) {
+    insert_responses(out, failure_responses());
 }
 
 /// The answers [`Authenticated`] documents in OpenAPI.

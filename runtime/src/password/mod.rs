@@ -5,13 +5,21 @@
 //! verification on tokio's blocking pool, caps how many run at once, and sheds load with a
 //! `503 Service Unavailable` instead of queueing without bound.
 
+mod form;
+
+pub use self::form::{
+    OAuth2FormRejection, OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict,
+    RequestValidationError, ValidationIssue,
+};
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use tokio::sync::Semaphore;
+
+use crate::rejection::HttpError;
 
 /// How long [`PasswordVerifier::verify`] waits for a free verification slot before it gives up
 /// with [`PasswordError::Overloaded`], unless changed with [`PasswordVerifier::max_wait`].
@@ -61,7 +69,7 @@ const DUMMY_HASH: &str = "$2b$12$79ounkcNgTS.dxr1iWXq9etilCE1RZ5VvgyKHDK43d6Dagk
 /// use axum_scopes::PasswordVerifier;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), axum_scopes::PasswordError> {
+/// # async fn main() -> Result<(), axum_scopes::password::PasswordError> {
 /// let verifier = PasswordVerifier::new()
 ///     .max_concurrent(2)
 ///     .max_wait(Duration::from_millis(50));
@@ -238,6 +246,12 @@ pub enum PasswordError {
     TaskFailed,
 }
 
+impl From<PasswordError> for Response {
+    fn from(error: PasswordError) -> Self {
+        error.into_response()
+    }
+}
+
 impl IntoResponse for PasswordError {
     /// `Overloaded` becomes `503` with `Retry-After: 1` and
     /// `{"detail":"Too many login attempts in progress, retry shortly"}`; every other variant
@@ -245,23 +259,19 @@ impl IntoResponse for PasswordError {
     /// they occurred, so nothing is logged again here.
     fn into_response(self) -> Response {
         match self {
-            Self::Overloaded => (
+            Self::Overloaded => HttpError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                [(
-                    header::RETRY_AFTER,
-                    HeaderValue::from_static(RETRY_AFTER_SECS),
-                )],
-                Json(serde_json::json!({
-                    "detail": "Too many login attempts in progress, retry shortly"
-                })),
+                "Too many login attempts in progress, retry shortly",
             )
-                .into_response(),
-            Self::InvalidHash | Self::TaskFailed => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(serde_json::json!({ "detail": "Internal Server Error" })),
-            )
-                .into_response(),
+            .with_header(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
+            ),
+            Self::InvalidHash | Self::TaskFailed => {
+                HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
         }
+        .into_response()
     }
 }
 

@@ -12,7 +12,13 @@ use http::{HeaderName, HeaderValue, Method};
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use crate::{AuthConfig, AuthError, CredentialKind, InvalidRequest};
+use crate::rejection::{AuthError, CredentialKind, InvalidRequest};
+
+mod bearer;
+mod config;
+
+pub use self::bearer::{BearerToken, Credential, MissingBearerToken, bearer_token};
+pub use self::config::AuthConfig;
 
 /// Where a credential travels in a request: a header, a query parameter, a cookie, or a
 /// combination of them.
@@ -35,7 +41,7 @@ pub trait CredentialSource: Send + Sync + 'static {
     ///
     /// # Errors
     ///
-    /// [`AuthErrorKind::InvalidRequest`](crate::AuthErrorKind::InvalidRequest) when the place
+    /// [`AuthErrorKind::InvalidRequest`](crate::rejection::AuthErrorKind::InvalidRequest) when the place
     /// is ambiguous: repeated, malformed, or several places used at once.
     fn extract(parts: &Parts) -> Result<Option<RawCredential<'_>>, AuthError>;
 }
@@ -43,7 +49,7 @@ pub trait CredentialSource: Send + Sync + 'static {
 /// The name of a header, query parameter or cookie that carries a credential.
 ///
 /// ```
-/// use axum_scopes::{ApiKeyHeader, CredentialName};
+/// use axum_scopes::credential::{ApiKeyHeader, CredentialName};
 ///
 /// /// `X-API-Key`, as in FastAPI's `APIKeyHeader(name="X-API-Key")`.
 /// struct XApiKey;
@@ -131,7 +137,7 @@ impl fmt::Debug for RawCredential<'_> {
 /// # Errors
 ///
 /// What [`CredentialSource::extract`] reports, and
-/// [`AuthErrorKind::CrossSiteRequest`](crate::AuthErrorKind::CrossSiteRequest) when a cookie
+/// [`AuthErrorKind::CrossSiteRequest`](crate::rejection::AuthErrorKind::CrossSiteRequest) when a cookie
 /// credential fails the CSRF policy.
 pub fn find_credential<'p, C: CredentialSource>(
     parts: &'p Parts,
@@ -150,7 +156,7 @@ pub fn find_credential<'p, C: CredentialSource>(
 /// A bearer token in the `Authorization` header (RFC 6750 §2.1).
 ///
 /// Another scheme (`Basic ...`) counts as no credential. Unlike the tutorial's lenient
-/// [`BearerToken`](crate::BearerToken), what follows `Bearer ` must be one RFC 6750
+/// [`BearerToken`], what follows `Bearer ` must be one RFC 6750
 /// `b64token`, and the header must appear once; otherwise the request is `invalid_request`.
 #[derive(Debug)]
 pub enum BearerHeader {}
@@ -159,7 +165,7 @@ impl CredentialSource for BearerHeader {
     const KIND: CredentialKind = CredentialKind::BearerToken;
 
     fn extract(parts: &Parts) -> Result<Option<RawCredential<'_>>, AuthError> {
-        let Some((_, range)) = crate::bearer_token(parts) else {
+        let Some((_, range)) = bearer_token(parts) else {
             return Ok(None);
         };
         let invalid = |reason| AuthError::invalid_request(Self::KIND, reason);
@@ -354,14 +360,15 @@ one_of!(A, B, C);
 /// that the server has to approve: never allow it in CORS for untrusted origins.
 ///
 /// ```
-/// use axum_scopes::{AuthConfig, CsrfPolicy};
+/// use axum_scopes::AuthConfig;
+/// use axum_scopes::credential::CsrfPolicy;
 ///
 /// let config = AuthConfig::new().with_csrf(
 ///     CsrfPolicy::new().allow_origin("https://app.example.com").without_header(),
 /// );
 /// ```
 ///
-#[doc = include_str!("../docs/cookies.md")]
+#[doc = include_str!("../../docs/cookies.md")]
 #[derive(Debug, Clone)]
 pub struct CsrfPolicy {
     enabled: bool,
@@ -417,7 +424,7 @@ impl CsrfPolicy {
         self
     }
 
-    /// A policy that checks nothing: [`crate::dangerous::disable_csrf_check`].
+    /// A policy that checks nothing: `axum_scopes::dangerous::disable_csrf_check`.
     pub(crate) fn disabled() -> Self {
         Self {
             enabled: false,
@@ -429,7 +436,7 @@ impl CsrfPolicy {
     ///
     /// # Errors
     ///
-    /// [`AuthErrorKind::CrossSiteRequest`](crate::AuthErrorKind::CrossSiteRequest) when the
+    /// [`AuthErrorKind::CrossSiteRequest`](crate::rejection::AuthErrorKind::CrossSiteRequest) when the
     /// method is unsafe and neither the custom header nor an allowed `Origin` is there.
     pub fn check(&self, parts: &Parts) -> Result<(), AuthError> {
         let safe = matches!(
@@ -470,7 +477,7 @@ impl CsrfPolicy {
 /// which rejects every key.
 ///
 /// ```
-/// use axum_scopes::ApiKeys;
+/// use axum_scopes::credential::ApiKeys;
 ///
 /// let keys = ApiKeys::new()
 ///     .with_key("ci", "k3y-for-ci-0123456789abcdef")
@@ -573,7 +580,7 @@ impl fmt::Debug for ApiKeys {
 /// key, 400; a cookie key failing the [`CsrfPolicy`], 403. As `Option<ApiKey<S>>` a request
 /// without a key passes as `None`, while a wrong key is still rejected.
 ///
-/// Works in handlers and as a parameter of a [`#[dependency]`](crate::dependency).
+/// Works in handlers and as a parameter of a `#[dependency]`.
 pub struct ApiKey<S> {
     name: Arc<str>,
     source: PhantomData<fn() -> S>,

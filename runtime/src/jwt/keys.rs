@@ -5,202 +5,30 @@
 //! [`Validation`]; [`JwtKeys::verify`] turns bearer-token bytes into the
 //! caller's claims type or a [`TokenError`]; [`JwtKeys::issue`] and
 //! [`JwtKeys::issue_with_expiry`] mint tokens that `PyJWT` (and so a `FastAPI`
-//! application) accepts, and vice versa. [`GrantedScopes`] reads the scopes a
+//! application) accepts, and vice versa. [`GrantedScopes`](super::GrantedScopes) reads the scopes a
 //! token grants, from the tutorial's `scopes` array or RFC 9068's `scope`
 //! string.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::Once;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::crypto::CryptoProvider;
-use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Validation};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Default for [`JwtKeys::max_token_len`]: 8 KiB.
-///
-/// Real access tokens are a few hundred bytes; the bound keeps a hostile
-/// `Authorization` header from costing base64 and JSON work proportional to
-/// whatever the HTTP server lets through.
-pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
-
-/// Upper bound applied to [`JwtKeys::leeway`].
-///
-/// `jsonwebtoken` computes `now - leeway` and `now + leeway` in unchecked
-/// `u64` arithmetic, so an absurd leeway would panic (debug) or wrap
-/// (release). A day is far beyond any real clock skew.
-pub const MAX_LEEWAY: Duration = Duration::from_secs(24 * 60 * 60);
+use super::claims::ScopesClaim;
+use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
+use super::key::Key;
+use super::verify::{
+    Checks, IssuerPolicy, KeySet, Selection, Verified, clamp_leeway, log_rejection, verify_now,
+};
 
 /// RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
 const MIN_HS256_SECRET_LEN: usize = 32;
-
-/// Why a token was rejected by [`JwtKeys::verify`] or could not be produced by
-/// [`JwtKeys::issue`].
-///
-/// The `Display` text names what happened and never includes any part of the
-/// token. Where `jsonwebtoken` reported the failure, its error is kept as the
-/// [`source`](std::error::Error::source); note that for
-/// [`TokenError::InvalidClaims`] that source is a `serde_json` message which
-/// can quote a claim value (and `Debug` shows it too), so log the source
-/// chain or `Debug` only where claim values may be logged.
-///
-/// This type deliberately does not implement `IntoResponse`: the caller picks
-/// the answer (`FastAPI`'s tutorial answers every variant with
-/// `401 Could not validate credentials` and `WWW-Authenticate: Bearer`).
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum TokenError {
-    /// The token is longer than [`JwtKeys::max_token_len`] (or
-    /// [`AuthenticatorBuilder::max_token_len`](crate::AuthenticatorBuilder::max_token_len));
-    /// it was not decoded at all.
-    #[error("token exceeds the maximum accepted length")]
-    TooLarge,
-    /// The token is not a compact JWS: not three `.`-separated segments, a
-    /// segment that is not unpadded base64url, a header that is not a JSON
-    /// object, or a header `alg` that `jsonwebtoken` does not implement (this
-    /// includes `"none"`).
-    #[error("token is malformed")]
-    Malformed(#[source] JwtError),
-    /// The header names a known algorithm that is not in
-    /// [`JwtKeys::algorithms`]. The allow-list is never derived from the
-    /// token.
-    #[error("token algorithm is not allowed")]
-    DisallowedAlgorithm(#[source] JwtError),
-    /// The signature does not match the header and payload under the
-    /// configured key.
-    #[error("token signature is invalid")]
-    InvalidSignature(#[source] JwtError),
-    /// The signature is valid but the header carries `crit`
-    /// (RFC 7515 §4.1.11). No header extension is understood here, so per the
-    /// RFC the token must be rejected; `jsonwebtoken` alone would accept it.
-    #[error("token header lists critical extensions")]
-    CriticalHeader,
-    /// `exp` is in the past by more than [`JwtKeys::leeway`].
-    #[error("token has expired")]
-    Expired(#[source] JwtError),
-    /// `nbf` is in the future by more than [`JwtKeys::leeway`] (or the
-    /// [`AuthenticatorBuilder::leeway`](crate::AuthenticatorBuilder::leeway)),
-    /// or, for [`Authenticator::verify`](crate::Authenticator::verify), `iat`
-    /// is.
-    #[error("token is not valid yet")]
-    NotYetValid(#[source] JwtError),
-    /// A registered claim that must be present is absent, or present with
-    /// a type `jsonwebtoken` cannot read (`"exp": "tomorrow"`; it does not
-    /// tell the two apart): `exp` always, `iss` once [`JwtKeys::issuer`] is
-    /// set, `aud` once [`JwtKeys::audience`] is set.
-    #[error("token lacks the required `{claim}` claim")]
-    MissingClaim {
-        /// The registered claim name (`exp`, `iss`, `aud`, `nbf` or `sub`).
-        claim: &'static str,
-        /// The error reported by `jsonwebtoken`.
-        #[source]
-        source: JwtError,
-    },
-    /// `iss` is not one of the issuers given to [`JwtKeys::issuer`].
-    #[error("token issuer is not accepted")]
-    InvalidIssuer(#[source] JwtError),
-    /// `aud` names none of the audiences given to [`JwtKeys::audience`].
-    #[error("token audience is not accepted")]
-    InvalidAudience(#[source] JwtError),
-    /// The signature is valid but the claims are not what is expected: the
-    /// payload is not a JSON object, `nbf` is present but not a non-negative
-    /// number, or the payload does not deserialize into the requested claims
-    /// type (for instance a `scopes` claim that is not a list of strings,
-    /// which `FastAPI`'s tutorial also rejects through pydantic).
-    #[error("token claims are invalid")]
-    InvalidClaims(#[source] JwtError),
-    /// The configured key cannot be used with the token's algorithm (for
-    /// instance a malformed RSA public key). This is a configuration problem,
-    /// not a property of the token.
-    #[error("verification key is unusable")]
-    InvalidKey(#[source] JwtError),
-    /// The token names a `kid` that no configured key carries, even after
-    /// the remote key sets were refreshed once (or the refresh was skipped
-    /// because the previous one is more recent than
-    /// [`JwksOptions::min_refresh_interval`](crate::JwksOptions::min_refresh_interval)).
-    /// A `kid` is only ever compared with the configured keys' ids: path or
-    /// SQL text in it is just an unknown key.
-    #[error("token names an unknown key")]
-    UnknownKey,
-    /// The key cannot be chosen without guessing: the token has no `kid` and
-    /// several configured keys accept its algorithm, or its `kid` is carried
-    /// by keys of several issuers.
-    #[error("token does not identify its key")]
-    AmbiguousKey,
-    /// The token names a `kid` that no key carries and a remote key set
-    /// that could hold it is failing to load (the provider is down, slow,
-    /// or answers with something that is not a key set), so the key may
-    /// exist. An answer of `503 Service Unavailable` fits better than 401.
-    #[error("verification keys are unavailable")]
-    KeysUnavailable,
-    /// [`AuthenticatorBuilder::require_access_token_type`](crate::AuthenticatorBuilder::require_access_token_type)
-    /// is set and the header's `typ` is neither `at+jwt` nor
-    /// `application/at+jwt` (RFC 9068 §4; compared case-insensitively). The
-    /// signature was valid.
-    #[error("token is not an access token")]
-    WrongType,
-    /// [`JwtKeys::issue`] was called on keys built by
-    /// [`JwtKeys::verify_only`].
-    #[error("no signing key is configured")]
-    NoSigningKey,
-    /// Issuing failed: the claims did not serialize to a JSON object, the
-    /// expiry is not representable, or the signer failed.
-    #[error("token could not be signed")]
-    Signing(#[source] JwtError),
-}
-
-impl TokenError {
-    /// Maps a `jsonwebtoken` decoding failure to the variant naming what
-    /// happened. Only runs on the rejection path.
-    #[cold]
-    pub(crate) fn from_decode(token: &[u8], err: JwtError) -> Self {
-        match err.kind() {
-            ErrorKind::ExpiredSignature => Self::Expired(err),
-            ErrorKind::ImmatureSignature => Self::NotYetValid(err),
-            ErrorKind::InvalidSignature => Self::InvalidSignature(err),
-            ErrorKind::InvalidIssuer => Self::InvalidIssuer(err),
-            ErrorKind::InvalidAudience => Self::InvalidAudience(err),
-            ErrorKind::InvalidAlgorithm
-            | ErrorKind::MissingAlgorithm
-            | ErrorKind::UnsupportedAlgorithm => Self::DisallowedAlgorithm(err),
-            ErrorKind::MissingRequiredClaim(claim) => Self::MissingClaim {
-                claim: registered_claim_name(claim),
-                source: err,
-            },
-            ErrorKind::InvalidClaimFormat(_) | ErrorKind::InvalidSubject => {
-                Self::InvalidClaims(err)
-            }
-            ErrorKind::InvalidEcdsaKey
-            | ErrorKind::InvalidEddsaKey
-            | ErrorKind::InvalidRsaKey(_)
-            | ErrorKind::InvalidKeyFormat => Self::InvalidKey(err),
-            // `decode` parses the header, checks the signature, then parses
-            // the payload: a JSON error with a parseable header therefore
-            // comes from a payload that carried a valid signature.
-            ErrorKind::Json(_) if jsonwebtoken::decode_header(token).is_ok() => {
-                Self::InvalidClaims(err)
-            }
-            _ => Self::Malformed(err),
-        }
-    }
-}
-
-/// `jsonwebtoken` only ever requires these five names; mapping them to
-/// `'static` keeps [`TokenError::MissingClaim`] allocation-free to inspect.
-fn registered_claim_name(claim: &str) -> &'static str {
-    match claim {
-        "exp" => "exp",
-        "nbf" => "nbf",
-        "iss" => "iss",
-        "aud" => "aud",
-        "sub" => "sub",
-        _ => "unknown",
-    }
-}
 
 /// Key material plus verification policy for JWT access tokens.
 ///
@@ -216,7 +44,7 @@ fn registered_claim_name(claim: &str) -> &'static str {
 ///
 /// # Defaults
 ///
-/// Every field of `jsonwebtoken`'s [`Validation`] is set here rather than
+/// Every field of `jsonwebtoken`'s [`Validation`](jsonwebtoken::Validation) is set here rather than
 /// inherited, since several of its defaults differ from `PyJWT`'s:
 ///
 /// | setting | default | change with |
@@ -252,8 +80,14 @@ struct KeysInner {
     signing_algorithm: Algorithm,
     /// base64url of the exact header `PyJWT` writes, computed once.
     signing_header: String,
-    validation: Validation,
-    max_token_len: usize,
+    algorithms: Vec<Algorithm>,
+    leeway: Duration,
+    issuers: Option<Vec<String>>,
+    audiences: Option<Vec<String>>,
+    checks: Checks,
+    /// The one key, with the `Validation` the core built from the fields
+    /// above; rebuilt by every setter.
+    keys: Arc<KeySet>,
 }
 
 impl fmt::Debug for JwtKeys {
@@ -262,11 +96,11 @@ impl fmt::Debug for JwtKeys {
         f.debug_struct("JwtKeys")
             .field("signing_algorithm", &self.inner.signing_algorithm)
             .field("can_sign", &self.inner.encoding.is_some())
-            .field("algorithms", &self.inner.validation.algorithms)
-            .field("leeway_secs", &self.inner.validation.leeway)
-            .field("audience", &self.inner.validation.aud)
-            .field("issuer", &self.inner.validation.iss)
-            .field("max_token_len", &self.inner.max_token_len)
+            .field("algorithms", &self.inner.algorithms)
+            .field("leeway_secs", &self.inner.checks.leeway)
+            .field("audience", &self.inner.audiences)
+            .field("issuer", &self.inner.issuers)
+            .field("max_token_len", &self.inner.checks.max_token_len)
             .finish_non_exhaustive()
     }
 }
@@ -279,6 +113,10 @@ impl JwtKeys {
     /// the other defaults. A secret shorter than 32 bytes is accepted (`PyJWT`
     /// accepts it too) but logs a `tracing` warning, since RFC 7518 §3.2
     /// requires at least the hash size.
+    ///
+    /// # Panics
+    ///
+    /// If `secret` is empty: every token would be forgeable.
     #[must_use]
     pub fn hs256(secret: &[u8]) -> Self {
         if secret.len() < MIN_HS256_SECRET_LEN {
@@ -287,11 +125,15 @@ impl JwtKeys {
                 "HS256 secret is shorter than 32 bytes (RFC 7518 §3.2); use a longer random secret"
             );
         }
-        Self::from_keys(
-            Algorithm::HS256,
+        assert!(!secret.is_empty(), "the HS256 secret is empty");
+        // Neither constructor fails on a non-empty secret.
+        let (Ok(encoding), Ok(decoding)) = (
             EncodingKey::from_secret(secret),
             DecodingKey::from_secret(secret),
-        )
+        ) else {
+            unreachable!("a non-empty secret is a valid HMAC key")
+        };
+        Self::from_keys(Algorithm::HS256, encoding, decoding)
     }
 
     /// Keys for any algorithm `jsonwebtoken` supports, e.g. RS256 with
@@ -336,28 +178,38 @@ impl JwtKeys {
             "verification key does not match {algorithm:?}"
         );
         install_crypto_provider();
-        let inner = KeysInner {
+        let mut inner = KeysInner {
             encoding,
             decoding,
             signing_algorithm: algorithm,
             signing_header: pyjwt_header(algorithm),
-            validation: Validation {
-                required_spec_claims: HashSet::from(["exp".to_owned()]),
+            algorithms: vec![algorithm],
+            leeway: Duration::ZERO,
+            issuers: None,
+            audiences: None,
+            checks: Checks {
+                max_token_len: DEFAULT_MAX_TOKEN_LEN,
                 leeway: 0,
-                reject_tokens_expiring_in_less_than: 0,
-                validate_exp: true,
-                validate_nbf: true,
-                validate_aud: false,
-                aud: None,
-                iss: None,
-                sub: None,
-                algorithms: vec![algorithm],
+                require_at_jwt: false,
+                check_iat: false,
+                scopes: Some(ScopesClaim::ScopeOrScopes),
             },
-            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            keys: Arc::new(KeySet {
+                entries: Vec::new(),
+            }),
         };
+        inner.rebuild();
         Self {
             inner: Arc::new(inner),
         }
+    }
+
+    /// Changes the configuration and rebuilds the core's policy from it.
+    fn configure(mut self, change: impl FnOnce(&mut KeysInner)) -> Self {
+        let inner = Arc::make_mut(&mut self.inner);
+        change(inner);
+        inner.rebuild();
+        self
     }
 
     /// Replaces the list of algorithms a token's header may name.
@@ -372,7 +224,7 @@ impl JwtKeys {
     /// If `algorithms` is empty or names an algorithm of another family than
     /// the verification key (`jsonwebtoken` would reject every token).
     #[must_use]
-    pub fn algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+    pub fn algorithms(self, algorithms: &[Algorithm]) -> Self {
         assert!(
             !algorithms.is_empty(),
             "at least one algorithm must be accepted"
@@ -385,19 +237,17 @@ impl JwtKeys {
                 "{alg:?} does not match the verification key"
             );
         }
-        Arc::make_mut(&mut self.inner).validation.algorithms = algorithms.to_vec();
-        self
+        self.configure(|inner| inner.algorithms = algorithms.to_vec())
     }
 
     /// Tolerance for clock skew on `exp` and `nbf`, in whole seconds
-    /// (fractions are dropped, values above [`MAX_LEEWAY`] are clamped).
+    /// (fractions are dropped, values above [`MAX_LEEWAY`](super::MAX_LEEWAY) are clamped).
     ///
     /// Default: zero, like `PyJWT`: a token is expired from the second after
     /// its `exp`.
     #[must_use]
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        Arc::make_mut(&mut self.inner).validation.leeway = leeway.min(MAX_LEEWAY).as_secs();
-        self
+    pub fn leeway(self, leeway: Duration) -> Self {
+        self.configure(|inner| inner.leeway = leeway)
     }
 
     /// Requires an `aud` claim naming at least one of `audiences`.
@@ -405,12 +255,9 @@ impl JwtKeys {
     /// Default: `aud` is neither required nor checked, so a token carrying
     /// any `aud` is accepted. An empty list rejects every token.
     #[must_use]
-    pub fn audience<T: ToString>(mut self, audiences: &[T]) -> Self {
-        let validation = &mut Arc::make_mut(&mut self.inner).validation;
-        validation.set_audience(audiences);
-        validation.validate_aud = true;
-        validation.required_spec_claims.insert("aud".to_owned());
-        self
+    pub fn audience<T: ToString>(self, audiences: &[T]) -> Self {
+        let audiences = audiences.iter().map(ToString::to_string).collect();
+        self.configure(|inner| inner.audiences = Some(audiences))
     }
 
     /// Requires an `iss` claim equal to one of `issuers`.
@@ -418,20 +265,17 @@ impl JwtKeys {
     /// Default: `iss` is neither required nor checked. An empty list rejects
     /// every token.
     #[must_use]
-    pub fn issuer<T: ToString>(mut self, issuers: &[T]) -> Self {
-        let validation = &mut Arc::make_mut(&mut self.inner).validation;
-        validation.set_issuer(issuers);
-        validation.required_spec_claims.insert("iss".to_owned());
-        self
+    pub fn issuer<T: ToString>(self, issuers: &[T]) -> Self {
+        let issuers = issuers.iter().map(ToString::to_string).collect();
+        self.configure(|inner| inner.issuers = Some(issuers))
     }
 
     /// Longest token, in bytes, that [`JwtKeys::verify`] will decode.
     ///
     /// Default: [`DEFAULT_MAX_TOKEN_LEN`] (8 KiB).
     #[must_use]
-    pub fn max_token_len(mut self, max: usize) -> Self {
-        Arc::make_mut(&mut self.inner).max_token_len = max;
-        self
+    pub fn max_token_len(self, max: usize) -> Self {
+        self.configure(|inner| inner.checks.max_token_len = max)
     }
 
     /// The algorithm [`JwtKeys::issue`] signs with.
@@ -443,7 +287,7 @@ impl JwtKeys {
     /// The algorithms [`JwtKeys::verify`] accepts.
     #[must_use]
     pub fn accepted_algorithms(&self) -> &[Algorithm] {
-        &self.inner.validation.algorithms
+        &self.inner.algorithms
     }
 
     /// Checks `token` (the bytes after `Bearer `, possibly not even ASCII)
@@ -460,24 +304,56 @@ impl JwtKeys {
     /// variants. Signing-only variants ([`TokenError::NoSigningKey`],
     /// [`TokenError::Signing`]) are never returned here.
     pub fn verify<C: DeserializeOwned>(&self, token: impl AsRef<[u8]>) -> Result<C, TokenError> {
-        let token = token.as_ref();
-        let result = self.verify_bytes(token);
-        if let Err(err) = &result {
-            tracing::debug!(error = %err, "bearer token rejected");
-        }
-        result
+        let checks = Checks {
+            scopes: None,
+            ..self.inner.checks
+        };
+        self.verify_with(token.as_ref(), &checks)
+            .map(|verified| verified.claims)
     }
 
-    fn verify_bytes<C: DeserializeOwned>(&self, token: &[u8]) -> Result<C, TokenError> {
-        if token.len() > self.inner.max_token_len {
-            return Err(TokenError::TooLarge);
+    /// [`JwtKeys::verify`], with the scopes the token grants read from the
+    /// claim set with [`JwtKeys::scopes_claim`] by the same reader as
+    /// [`Authenticator::verify`](super::Authenticator::verify).
+    ///
+    /// # Errors
+    ///
+    /// As [`JwtKeys::verify`]; a scopes claim of the wrong JSON type is
+    /// [`TokenError::InvalidClaims`] (the tutorial's pydantic model rejects
+    /// such a token too).
+    pub fn verify_scoped<C: DeserializeOwned>(
+        &self,
+        token: impl AsRef<[u8]>,
+    ) -> Result<Verified<C>, TokenError> {
+        self.verify_with(token.as_ref(), &self.inner.checks)
+    }
+
+    /// Where [`JwtKeys::verify_scoped`] reads the granted scopes.
+    ///
+    /// Defaults to [`ScopesClaim::ScopeOrScopes`]: the tutorial's `scopes`
+    /// list, then RFC 9068's `scope` string.
+    #[must_use]
+    pub fn scopes_claim(self, claim: ScopesClaim) -> Self {
+        self.configure(|inner| inner.checks.scopes = Some(claim))
+    }
+
+    fn verify_with<C: DeserializeOwned>(
+        &self,
+        token: &[u8],
+        checks: &Checks,
+    ) -> Result<Verified<C>, TokenError> {
+        let keys = &self.inner.keys;
+        let result = verify_now(token, checks, |alg, _kid| match keys.entries.first() {
+            Some(entry) if entry.validation.algorithms.contains(&alg) => {
+                Selection::Found((keys, 0))
+            }
+            _ => Selection::NoKeyForAlgorithm,
+        })
+        .map_err(super::verify::Rejection::into_token_error);
+        if let Err(err) = &result {
+            log_rejection(err);
         }
-        let data = jsonwebtoken::decode::<C>(token, &self.inner.decoding, &self.inner.validation)
-            .map_err(|err| TokenError::from_decode(token, err))?;
-        if data.header.crit.is_some() {
-            return Err(TokenError::CriticalHeader);
-        }
-        Ok(data.claims)
+        result
     }
 
     /// Signs `claims` as they serialize, with the header
@@ -554,6 +430,23 @@ impl JwtKeys {
     }
 }
 
+impl KeysInner {
+    /// The core's policy and key entry for the current settings.
+    fn rebuild(&mut self) {
+        self.checks.leeway = clamp_leeway(self.leeway);
+        let policy = IssuerPolicy::new(
+            self.issuers.as_deref(),
+            self.audiences.as_deref(),
+            None,
+            self.leeway,
+        );
+        let key = Key::new(self.decoding.clone(), &self.algorithms).ok();
+        self.keys = Arc::new(KeySet {
+            entries: key.and_then(|key| policy.entry(key)).into_iter().collect(),
+        });
+    }
+}
+
 fn signing_json_error(err: serde_json::Error) -> TokenError {
     TokenError::Signing(err.into())
 }
@@ -596,171 +489,11 @@ fn b64url_encode_into(input: &[u8], out: &mut String) {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(input, out);
 }
 
-/// The scopes a token grants.
-///
-/// Reads both the tutorial's `scopes` claim (a JSON array of strings) and the
-/// RFC 9068 / RFC 8693 `scope` claim (one space-delimited string), and holds
-/// their union: `scopes` entries first, then `scope` entries, duplicates
-/// dropped. Flatten it into your claims type:
-///
-/// ```ignore
-/// #[derive(Deserialize)]
-/// struct Claims {
-///     sub: Option<String>,
-///     #[serde(flatten)]
-///     scopes: GrantedScopes,
-/// }
-/// ```
-///
-/// Either claim may be absent (no scopes). A `scopes` that is not an array
-/// of strings, or a `scope` that is not a string, fails deserialization, so
-/// [`JwtKeys::verify`] returns [`TokenError::InvalidClaims`], matching the
-/// tutorial where pydantic rejects such a token. A `scope` of `null` counts
-/// as absent.
-///
-/// It serializes as a `scopes` array, so claims built with it issue
-/// tutorial-shaped tokens.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GrantedScopes {
-    scopes: Vec<String>,
-}
-
-impl GrantedScopes {
-    /// Whether `scope` was granted (exact, case-sensitive match, as in
-    /// `FastAPI`'s `if scope not in token_data.scopes`).
-    #[must_use]
-    pub fn contains(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|granted| granted == scope)
-    }
-
-    /// The granted scopes in claim order (`scopes` first, then `scope`).
-    #[must_use]
-    pub fn iter(&self) -> GrantedScopesIter<'_> {
-        GrantedScopesIter {
-            inner: self.scopes.iter(),
-        }
-    }
-
-    /// The granted scopes as a slice, in the same order as
-    /// [`GrantedScopes::iter`].
-    #[must_use]
-    pub fn as_slice(&self) -> &[String] {
-        &self.scopes
-    }
-
-    /// Number of distinct granted scopes.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.scopes.len()
-    }
-
-    /// Whether no scope was granted.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty()
-    }
-
-    /// Takes `scopes` as they came, dropping duplicates (first occurrence
-    /// kept) in place, so the list is allocated once.
-    pub(crate) fn from_vec(mut scopes: Vec<String>) -> Self {
-        let mut kept = 0;
-        for i in 0..scopes.len() {
-            if !scopes[..kept].contains(&scopes[i]) {
-                scopes.swap(kept, i);
-                kept += 1;
-            }
-        }
-        scopes.truncate(kept);
-        Self { scopes }
-    }
-
-    fn push_unique(&mut self, scope: String) {
-        if !self.contains(&scope) {
-            self.scopes.push(scope);
-        }
-    }
-}
-
-impl<S: Into<String>> FromIterator<S> for GrantedScopes {
-    /// Collects scopes, dropping duplicates and keeping first occurrences.
-    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
-        let mut granted = Self::default();
-        for scope in iter {
-            granted.push_unique(scope.into());
-        }
-        granted
-    }
-}
-
-impl<'a> IntoIterator for &'a GrantedScopes {
-    type Item = &'a str;
-    type IntoIter = GrantedScopesIter<'a>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-/// Iterator over [`GrantedScopes`], from [`GrantedScopes::iter`].
-#[derive(Debug, Clone)]
-pub struct GrantedScopesIter<'a> {
-    inner: std::slice::Iter<'a, String>,
-}
-
-impl<'a> Iterator for GrantedScopesIter<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(String::as_str)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
-    }
-}
-
-impl ExactSizeIterator for GrantedScopesIter<'_> {}
-
-/// The two claims as they appear on the wire.
-#[derive(Deserialize)]
-struct ScopeClaims {
-    #[serde(default)]
-    scopes: Vec<String>,
-    #[serde(default)]
-    scope: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for GrantedScopes {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = ScopeClaims::deserialize(deserializer)?;
-        let mut granted: Self = raw.scopes.into_iter().collect();
-        if let Some(scope) = raw.scope {
-            // RFC 6749 §3.3: scope tokens are separated by single spaces; runs
-            // of spaces are tolerated rather than yielding empty scopes.
-            for token in scope.split(' ').filter(|token| !token.is_empty()) {
-                granted.push_unique(token.to_owned());
-            }
-        }
-        Ok(granted)
-    }
-}
-
-impl Serialize for GrantedScopes {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Wire<'a> {
-            scopes: &'a [String],
-        }
-        Wire {
-            scopes: &self.scopes,
-        }
-        .serialize(serializer)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jwt::GrantedScopes;
+    use serde::Deserialize;
     use serde_json::json;
 
     /// `FastAPI` tutorial's `SECRET_KEY`.
@@ -811,9 +544,12 @@ mod tests {
         b64url_encode_into(header.as_bytes(), &mut message);
         message.push('.');
         b64url_encode_into(payload.as_bytes(), &mut message);
-        let sig =
-            jsonwebtoken::crypto::sign(message.as_bytes(), &EncodingKey::from_secret(secret), alg)
-                .unwrap();
+        let sig = jsonwebtoken::crypto::sign(
+            message.as_bytes(),
+            &EncodingKey::from_secret(secret).unwrap(),
+            alg,
+        )
+        .unwrap();
         format!("{message}.{sig}")
     }
 
@@ -1195,7 +931,8 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, TokenError::Signing(_)), "{err:?}");
 
-        let verifier = JwtKeys::verify_only(Algorithm::HS256, DecodingKey::from_secret(SECRET));
+        let verifier =
+            JwtKeys::verify_only(Algorithm::HS256, DecodingKey::from_secret(SECRET).unwrap());
         let err = verifier.issue(&json!({"exp": far_future()})).unwrap_err();
         assert!(matches!(err, TokenError::NoSigningKey), "{err:?}");
         assert!(verifier.verify::<Claims>(PYJWT_TUTORIAL_TOKEN).is_ok());

@@ -38,13 +38,14 @@ use tokio::time::Instant;
 use tokio::time::error::Elapsed;
 use tower_service::Service;
 
-use crate::verify::{IssuerPolicy, KeySet, Source, parse_jwks};
+use super::key::parse_jwks;
+use super::verify::{IssuerPolicy, KeySet, Source};
 
 /// How remote key sets are fetched and refreshed.
 ///
 /// ```
 /// use std::time::Duration;
-/// use axum_scopes::JwksOptions;
+/// use axum_scopes::jwt::JwksOptions;
 ///
 /// let options = JwksOptions::default()
 ///     .min_refresh_interval(Duration::from_secs(30))
@@ -60,8 +61,8 @@ pub struct JwksOptions {
     max_response_size: usize,
     connect_timeout: Duration,
     timeout: Duration,
-    /// Set only through [`dangerous::allow_http`](crate::dangerous::allow_http), never by
-    /// [`AuthenticatorBuilder::jwks_options`](crate::AuthenticatorBuilder::jwks_options).
+    /// Set only through [`dangerous::allow_http`](https://docs.rs/axum-scopes/latest/axum_scopes/dangerous/fn.allow_http.html), never by
+    /// [`AuthenticatorBuilder::jwks_options`](super::AuthenticatorBuilder::jwks_options).
     pub(crate) allow_http: bool,
 }
 
@@ -148,7 +149,7 @@ type BoxError = Box<dyn Error + Send + Sync>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JwksError {
-    /// The URL is not `https` and [`dangerous::allow_http`](crate::dangerous::allow_http) was not used, or
+    /// The URL is not `https` and [`dangerous::allow_http`](https://docs.rs/axum-scopes/latest/axum_scopes/dangerous/fn.allow_http.html) was not used, or
     /// it is not a URL at all.
     #[error("URL is not an https URL")]
     InsecureUrl,
@@ -337,7 +338,7 @@ impl Remote {
     }
 }
 
-/// Refreshes until the last [`crate::Authenticator`] holding the source is
+/// Refreshes until the last [`Authenticator`](super::Authenticator) holding the source is
 /// dropped. Holds only a weak reference while sleeping.
 async fn refresh_in_background(source: Weak<Source>, mut delay: Duration) {
     loop {

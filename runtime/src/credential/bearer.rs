@@ -9,7 +9,8 @@ use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 
-use crate::{HttpError, Scheme, SchemeInfo};
+use crate::rejection::HttpError;
+use crate::scheme::{Scheme, SchemeInfo};
 
 /// The bearer token of the `Authorization` header, for the scheme `S`: FastAPI's
 /// `OAuth2PasswordBearer`.

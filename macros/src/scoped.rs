@@ -1,0 +1,82 @@
+//! `#[scoped] impl T { .. }`: scoped handlers and dependencies as associated functions.
+//!
+//! An associated function cannot have items next to it inside the `impl` block, and the
+//! expansion of `#[requires_scopes]` and `#[dependency]` needs some (the edge markers, the
+//! dependency's type, the checks). This attribute expands each annotated function as the free
+//! function macros do, keeps the function in the block and moves the rest after it.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{ImplItem, ItemFn, ItemImpl};
+
+use crate::attr::{self, Invocation};
+use crate::expand;
+
+pub(crate) fn expand(args: &TokenStream, item: &TokenStream) -> TokenStream {
+    let Ok(mut block) = syn::parse2::<ItemImpl>(item.clone()) else {
+        let error = syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "`#[scoped]` applies to an `impl` block whose functions use `#[requires_scopes]` or `#[dependency]`",
+        )
+        .to_compile_error();
+        return quote!(#item #error);
+    };
+    if !args.is_empty() {
+        let error = syn::Error::new_spanned(args, "`#[scoped]` takes no arguments; remove them")
+            .to_compile_error();
+        return quote!(#block #error);
+    }
+    let self_ty = (*block.self_ty).clone();
+    let mut outside = Vec::new();
+    for impl_item in &mut block.items {
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
+        let Some(index) = method
+            .attrs
+            .iter()
+            .position(|a| attr::is(a, "requires_scopes") || attr::is(a, "dependency"))
+        else {
+            continue;
+        };
+        let invoked = method.attrs.remove(index);
+        let invocation = if attr::is(&invoked, "dependency") {
+            Invocation::Dependency
+        } else {
+            Invocation::RequiresScopes
+        };
+        let args = match &invoked.meta {
+            syn::Meta::List(list) => list.tokens.clone(),
+            _ => TokenStream::new(),
+        };
+        let item_fn = ItemFn {
+            attrs: method.attrs.clone(),
+            vis: method.vis.clone(),
+            modifiers: method.modifiers.clone(),
+            sig: method.sig.clone(),
+            block: Box::new(method.block.clone()),
+        };
+        let name = item_fn.sig.ident.clone();
+        let expanded = expand::function(invocation, args, item_fn, Some(self_ty.clone()));
+        let Ok(file) = syn::parse2::<syn::File>(expanded.clone()) else {
+            outside.push(expanded);
+            continue;
+        };
+        for generated in file.items {
+            match generated {
+                syn::Item::Fn(function) if function.sig.ident == name => {
+                    method.attrs = function.attrs;
+                    method.vis = function.vis;
+                    method.modifiers = function.modifiers;
+                    method.sig = function.sig;
+                    method.block = *function.block;
+                }
+                other => outside.push(other.into_token_stream()),
+            }
+        }
+    }
+    quote! {
+        #block
+        #(#outside)*
+    }
+}

@@ -1,0 +1,104 @@
+//! [`AuthConfig`]: how the credential extractors answer and guard cookies.
+
+use std::sync::Arc;
+
+use super::CsrfPolicy;
+use crate::rejection::{AuthError, ErrorStyle, Realm};
+
+/// How authentication failures are answered and cookie credentials guarded, for every
+/// credential extractor of a router.
+///
+/// The extractors read it from the router state through `FromRef<S>`, so an application has
+/// one place for it. Cloning is cheap (one reference count). Defaults: no realm,
+/// [`ErrorStyle::Detail`] bodies, and [`CsrfPolicy::default()`].
+///
+/// ```
+/// use axum::extract::FromRef;
+/// use axum_scopes::AuthConfig;
+/// use axum_scopes::credential::ApiKeys;
+/// use axum_scopes::rejection::{ErrorStyle, Realm};
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     keys: ApiKeys,
+///     auth: AuthConfig,
+/// }
+///
+/// impl FromRef<AppState> for AuthConfig {
+///     fn from_ref(state: &AppState) -> Self {
+///         state.auth.clone()
+///     }
+/// }
+///
+/// let auth = AuthConfig::new()
+///     .with_realm(Realm::new("inventory").unwrap())
+///     .with_style(ErrorStyle::Problem);
+/// # let _ = AppState { keys: ApiKeys::new(), auth };
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct AuthConfig {
+    inner: Arc<ConfigInner>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ConfigInner {
+    realm: Option<Realm>,
+    style: ErrorStyle,
+    csrf: CsrfPolicy,
+}
+
+impl AuthConfig {
+    /// The default config: no realm, `{"detail": ...}` bodies, the default [`CsrfPolicy`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `realm="..."` to every challenge. Defaults to none.
+    #[must_use]
+    pub fn with_realm(mut self, realm: Realm) -> Self {
+        Arc::make_mut(&mut self.inner).realm = Some(realm);
+        self
+    }
+
+    /// Shapes answer bodies with `style`. Defaults to [`ErrorStyle::Detail`].
+    #[must_use]
+    pub fn with_style(mut self, style: ErrorStyle) -> Self {
+        Arc::make_mut(&mut self.inner).style = style;
+        self
+    }
+
+    /// Guards cookie credentials with `csrf`. Defaults to [`CsrfPolicy::default()`].
+    #[must_use]
+    pub fn with_csrf(mut self, csrf: CsrfPolicy) -> Self {
+        Arc::make_mut(&mut self.inner).csrf = csrf;
+        self
+    }
+
+    /// The realm, if configured.
+    #[must_use]
+    pub fn realm(&self) -> Option<&Realm> {
+        self.inner.realm.as_ref()
+    }
+
+    /// The body style.
+    #[must_use]
+    pub fn style(&self) -> ErrorStyle {
+        self.inner.style
+    }
+
+    /// The policy for cookie credentials.
+    #[must_use]
+    pub fn csrf(&self) -> &CsrfPolicy {
+        &self.inner.csrf
+    }
+}
+
+impl AuthError {
+    /// Answers with `config`'s realm and body style.
+    #[must_use]
+    pub fn with_config(self, config: &AuthConfig) -> Self {
+        self.with_realm(config.realm().cloned())
+            .with_style(config.style())
+    }
+}

@@ -1,0 +1,370 @@
+//! Verifying access tokens issued by identity providers: [`Authenticator`].
+//!
+//! An [`Authenticator`] holds the keys of one or more [`Issuer`]s (secrets,
+//! PEM/DER public keys, static JWKS text, JWKS URLs, OIDC discovery) and turns
+//! bearer-token bytes into the caller's claims plus the [`GrantedScopes`].
+//!
+//! The request path reads the key sets through `arc-swap` (no lock), parses
+//! the JOSE header into stack buffers, and calls `jsonwebtoken::decode` with
+//! a `Validation` prepared per key when the keys were loaded; the only
+//! allocations of its own are the granted-scopes list.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use jsonwebtoken::Algorithm;
+use serde::de::DeserializeOwned;
+
+use super::claims::ScopesClaim;
+use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
+#[cfg(feature = "jwks")]
+use super::jwks::{JwksError, JwksOptions, JwksUrl, Remote};
+use super::key::Issuer;
+#[cfg(feature = "jwks")]
+use super::key::RemoteSpec;
+use super::verify::{
+    Checks, IssuerPolicy, KeySet, Rejection, Selection, Source, Verified, clamp_leeway,
+    log_rejection, verify_now,
+};
+use crate::credential::AuthConfig;
+
+/// Verifies bearer tokens against the keys of one or more [`Issuer`]s.
+///
+/// Cheap to clone (an `Arc` inside): put it in your axum state and reach it
+/// with `FromRef`. Built with [`Authenticator::builder`].
+///
+/// # Details
+///
+/// - Key choice: by `kid` when the token has one (an unknown `kid` triggers
+///   one shared refresh of the remote key sets, then is rejected); without
+///   `kid` only when exactly one key accepts the token's `alg`. `jku`,
+///   `x5u`, `jwk` and `x5c` headers are ignored; `crit` is rejected.
+/// - Claims: `exp` required, `exp`/`nbf`/`iat` checked with
+///   [`AuthenticatorBuilder::leeway`]; `iss` and `aud` per [`Issuer`].
+///
+#[doc = include_str!("../../docs/verifying.md")]
+#[derive(Clone)]
+pub struct Authenticator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sources: Vec<Arc<Source>>,
+    checks: Checks,
+    config: AuthConfig,
+}
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("sources", &self.inner.sources.len())
+            .field("checks", &self.inner.checks)
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why [`AuthenticatorBuilder::build`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No issuer was added, or none has a key or key source: every token
+    /// would be rejected.
+    #[error("no verification key is configured")]
+    NoKeys,
+    /// A JWKS URL or discovery document could not be used.
+    #[cfg(feature = "jwks")]
+    #[error("loading keys from `{url}` failed")]
+    Jwks {
+        /// The URL that failed (the discovery document's or the JWKS's).
+        url: String,
+        /// What went wrong.
+        #[source]
+        source: JwksError,
+    },
+}
+
+/// Configures an [`Authenticator`]; from [`Authenticator::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AuthenticatorBuilder {
+    issuers: Vec<Issuer>,
+    leeway: Duration,
+    max_token_len: usize,
+    require_at_jwt: bool,
+    scopes_claim: ScopesClaim,
+    config: AuthConfig,
+    #[cfg(feature = "jwks")]
+    pub(crate) jwks: JwksOptions,
+}
+
+impl AuthenticatorBuilder {
+    /// Trusts `issuer` (call once per issuer; a token may come from any).
+    pub fn issuer(mut self, issuer: Issuer) -> Self {
+        self.issuers.push(issuer);
+        self
+    }
+
+    /// Tolerance for clock skew on `exp`, `nbf` and `iat`, in whole seconds
+    /// (values above [`MAX_LEEWAY`](super::MAX_LEEWAY) are clamped).
+    ///
+    /// Defaults to 0 seconds.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Longest token, in bytes, that is decoded at all.
+    ///
+    /// Defaults to [`DEFAULT_MAX_TOKEN_LEN`] (8 KiB).
+    pub fn max_token_len(mut self, max: usize) -> Self {
+        self.max_token_len = max;
+        self
+    }
+
+    /// Requires the header `typ` of an RFC 9068 access token (`at+jwt` or
+    /// `application/at+jwt`), so ID tokens and other JWTs signed by the same
+    /// keys are refused with [`TokenError::WrongType`].
+    ///
+    /// Defaults to off: providers such as Auth0 and Keycloak write
+    /// `typ: JWT` unless configured otherwise.
+    pub fn require_access_token_type(mut self) -> Self {
+        self.require_at_jwt = true;
+        self
+    }
+
+    /// Where tokens carry their scopes.
+    ///
+    /// Defaults to [`ScopesClaim::ScopeOrScopes`].
+    pub fn scopes_claim(mut self, claim: ScopesClaim) -> Self {
+        self.scopes_claim = claim;
+        self
+    }
+
+    /// How the guards answer a rejected request (realm, body style) and guard
+    /// cookie credentials (CSRF), for [`Authenticated`](crate::Authenticated)
+    /// and its kin, which need nothing else in the router state.
+    ///
+    /// Defaults to [`AuthConfig::default`]: no realm, `{"detail": ...}`
+    /// bodies, the default CSRF policy.
+    pub fn auth_config(mut self, config: AuthConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// HTTP and refresh settings of the JWKS client.
+    ///
+    /// Defaults to [`JwksOptions::default`].
+    #[cfg(feature = "jwks")]
+    pub fn jwks_options(mut self, options: JwksOptions) -> Self {
+        let allow_http = self.jwks.allow_http;
+        self.jwks = options;
+        self.jwks.allow_http = allow_http;
+        self
+    }
+
+    /// Builds the authenticator, fetching every remote key set once (and
+    /// every discovery document first); each remote set then refreshes in a
+    /// background task that ends when the last clone of the authenticator is
+    /// dropped. Must run inside a Tokio runtime when remote sources are
+    /// configured.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::NoKeys`] when nothing could ever verify a token;
+    /// [`BuildError::Jwks`] when a URL is not `https` (see
+    /// `axum_scopes::dangerous`), a discovery document names another issuer, or a
+    /// fetch fails.
+    #[cfg_attr(
+        not(feature = "jwks"),
+        expect(
+            clippy::unused_async,
+            reason = "async for the key fetches of the `jwks` feature; the signature stays the same without it"
+        )
+    )]
+    pub async fn build(self) -> Result<Authenticator, BuildError> {
+        super::keys::install_crypto_provider();
+        let mut sources = Vec::new();
+        for issuer in &self.issuers {
+            let policy = IssuerPolicy::new(
+                issuer.iss.as_ref().map(std::slice::from_ref),
+                issuer.audiences.as_deref(),
+                issuer.algorithms.clone(),
+                self.leeway,
+            );
+            if !issuer.keys.is_empty() {
+                let keys = policy.key_set(issuer.keys.clone());
+                sources.push(Arc::new(Source {
+                    keys: ArcSwap::from_pointee(keys),
+                    remote: None,
+                }));
+            }
+            #[cfg(feature = "jwks")]
+            for spec in &issuer.remote {
+                let url = match spec {
+                    RemoteSpec::Url(url) => JwksUrl::Direct(url),
+                    RemoteSpec::Discovery => {
+                        JwksUrl::Discover(issuer.iss.as_deref().unwrap_or_default())
+                    }
+                };
+                let source = Remote::connect(url, policy.clone(), &self.jwks)
+                    .await
+                    .map_err(|(url, source)| BuildError::Jwks { url, source })?;
+                sources.push(source);
+            }
+        }
+        if sources.is_empty() {
+            return Err(BuildError::NoKeys);
+        }
+        Ok(Authenticator {
+            inner: Arc::new(Inner {
+                sources,
+                checks: Checks {
+                    max_token_len: self.max_token_len,
+                    leeway: clamp_leeway(self.leeway),
+                    require_at_jwt: self.require_at_jwt,
+                    check_iat: true,
+                    scopes: Some(self.scopes_claim),
+                },
+                config: self.config,
+            }),
+        })
+    }
+}
+
+impl Authenticator {
+    /// Starts configuring an authenticator.
+    pub fn builder() -> AuthenticatorBuilder {
+        AuthenticatorBuilder {
+            issuers: Vec::new(),
+            leeway: Duration::ZERO,
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            require_at_jwt: false,
+            scopes_claim: ScopesClaim::default(),
+            config: AuthConfig::default(),
+            #[cfg(feature = "jwks")]
+            jwks: JwksOptions::default(),
+        }
+    }
+
+    /// The answers and CSRF policy configured with
+    /// [`AuthenticatorBuilder::auth_config`].
+    #[must_use]
+    pub fn config(&self) -> &AuthConfig {
+        &self.inner.config
+    }
+
+    /// Checks `token` (the bytes after `Bearer `, possibly not even ASCII)
+    /// and deserializes its claims into `C`, with the scopes it grants.
+    ///
+    /// Order of checks: length; header (`alg`, `kid`); key choice;
+    /// `jsonwebtoken::decode` (algorithm allow-list of that key, signature,
+    /// claims type, `exp`/`nbf`/`iss`/`aud`); `crit`; `typ` when required;
+    /// `iat`; the scopes claim. Awaits only when the `kid` is unknown and a
+    /// remote key set may be refreshed. Never panics on any input.
+    ///
+    /// Rejections are logged at debug level with the reason, never the
+    /// token.
+    ///
+    /// # Errors
+    ///
+    /// The [`TokenError`] variant names the first check that failed.
+    pub async fn verify<C: DeserializeOwned>(
+        &self,
+        token: &[u8],
+    ) -> Result<Verified<C>, TokenError> {
+        let result = self.verify_inner(token).await;
+        if let Err(err) = &result {
+            log_rejection(err);
+        }
+        result
+    }
+
+    async fn verify_inner<C: DeserializeOwned>(
+        &self,
+        token: &[u8],
+    ) -> Result<Verified<C>, TokenError> {
+        match self.verify_now(token) {
+            Err(Rejection::UnknownKid) => {}
+            other => return other.map_err(Rejection::into_token_error),
+        }
+        if !self.refresh_remote_keys().await {
+            return Err(TokenError::UnknownKey);
+        }
+        match self.verify_now(token) {
+            Err(Rejection::UnknownKid) if self.remote_keys_failing() => {
+                Err(TokenError::KeysUnavailable)
+            }
+            other => other.map_err(Rejection::into_token_error),
+        }
+    }
+
+    /// Everything but the refresh, synchronously, through the core.
+    fn verify_now<C: DeserializeOwned>(&self, token: &[u8]) -> Result<Verified<C>, Rejection> {
+        verify_now(token, &self.inner.checks, |alg, kid| self.select(alg, kid))
+    }
+
+    /// Finds the one key for `alg` and `kid` across all sources, without a
+    /// lock or an allocation: `arc-swap` loads and linear scans.
+    fn select(
+        &self,
+        alg: Algorithm,
+        kid: Option<&str>,
+    ) -> Selection<(arc_swap::Guard<Arc<KeySet>>, usize)> {
+        let mut found = None;
+        let mut kid_seen = false;
+        for source in &self.inner.sources {
+            let keys = source.keys.load();
+            let mut hit = None;
+            for (index, entry) in keys.entries.iter().enumerate() {
+                if kid.is_some() {
+                    if entry.kid.as_deref() != kid {
+                        continue;
+                    }
+                    kid_seen = true;
+                }
+                if entry.validation.algorithms.contains(&alg) {
+                    if hit.is_some() {
+                        return Selection::Ambiguous;
+                    }
+                    hit = Some(index);
+                }
+            }
+            if let Some(index) = hit {
+                if found.is_some() {
+                    return Selection::Ambiguous;
+                }
+                found = Some((keys, index));
+            }
+        }
+        match found {
+            Some(found) => Selection::Found(found),
+            None if kid.is_some() && !kid_seen => Selection::UnknownKid,
+            None => Selection::NoKeyForAlgorithm,
+        }
+    }
+
+    /// The miss path: refreshes every remote key set (single flight, rate
+    /// limited). Returns whether there is any remote set.
+    async fn refresh_remote_keys(&self) -> bool {
+        let mut remote = false;
+        for source in &self.inner.sources {
+            if let Some(client) = &source.remote {
+                remote = true;
+                client.refresh_on_miss(&source.keys).await;
+            }
+        }
+        remote
+    }
+
+    /// Whether the last fetch of some remote key set failed.
+    fn remote_keys_failing(&self) -> bool {
+        self.inner
+            .sources
+            .iter()
+            .filter_map(|source| source.remote.as_ref())
+            .any(Remote::is_failing)
+    }
+}

@@ -1,0 +1,6 @@
+use axum_scopes::scoped;
+
+#[scoped]
+async fn handler() {}
+
+fn main() {}
