@@ -2,6 +2,8 @@
 //! a 307 to the path with its trailing slash toggled when that path exists, 404 `Not Found`
 //! otherwise, 405 with `Allow` naming the route's one method, and no HEAD for GET routes.
 
+use std::sync::OnceLock;
+
 use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::header::{ALLOW, HOST, LOCATION};
@@ -14,15 +16,18 @@ use utoipa::openapi::OpenApi;
 /// A route as (path, method).
 type Routes = &'static [(String, &'static str)];
 
-/// The documented routes and FastAPI's docs pages.
+/// The documented routes and FastAPI's docs pages, built once for the process: the demo serves
+/// one document, and every fallback borrows the table.
 pub(crate) fn routes(openapi: &OpenApi) -> Routes {
-    let documented = axum_scopes::openapi::routes(openapi).into_iter();
-    let mut routes: Vec<_> = documented.map(|route| (route.path, route.method)).collect();
-    for docs in ["/openapi.json", "/docs", "/docs/oauth2-redirect"] {
-        routes.push((docs.to_owned(), "GET"));
-    }
-    // Built once per app and read by every fallback for the app's lifetime.
-    routes.leak()
+    static TABLE: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let documented = axum_scopes::openapi::routes(openapi).into_iter();
+        let mut routes: Vec<_> = documented.map(|route| (route.path, route.method)).collect();
+        for docs in ["/openapi.json", "/docs", "/docs/oauth2-redirect"] {
+            routes.push((docs.to_owned(), "GET"));
+        }
+        routes
+    })
 }
 
 /// `router` with Starlette's answers around the `routes` it serves.
@@ -30,10 +35,8 @@ pub(crate) fn emulate(mut router: Router, table: Routes) -> Router {
     for (path, method) in table {
         // FastAPI routes do not answer HEAD for GET; axum's `get` would.
         if *method == "GET" && !path.starts_with("/docs") {
-            router = router.route(
-                path,
-                head(move |uri| async move { method_not_allowed(uri, table) }),
-            );
+            let head_405 = head(move |uri| async move { method_not_allowed(uri, table) });
+            router = router.route(path, head_405);
         }
     }
     router
@@ -57,10 +60,11 @@ fn slash_redirect(uri: &Uri, headers: &HeaderMap, routes: Routes) -> Option<Stri
     };
     routes.iter().find(|(route, _)| *route == toggled)?;
     let host = headers.get(HOST)?.to_str().ok()?;
-    let query = uri
-        .query()
-        .map_or_else(String::new, |query| format!("?{query}"));
-    Some(format!("http://{host}{toggled}{query}"))
+    let query = uri.query().map(|query| format!("?{query}"));
+    Some(format!(
+        "http://{host}{toggled}{}",
+        query.unwrap_or_default()
+    ))
 }
 
 fn method_not_allowed(OriginalUri(uri): OriginalUri, routes: Routes) -> HttpError {
