@@ -79,6 +79,9 @@ fn handler(function: &Function) -> TokenStream {
     };
     for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
         if !matches!(param.kind, ParamKind::Security { .. }) {
+            if matches!(param.kind, ParamKind::Extractor) {
+                checks.push(disguised_security_check(&param.ty));
+            }
             continue;
         }
         let info = dependency_param(&param.ty, &quote!(&[]), &quote!(&[]), true);
@@ -266,6 +269,28 @@ fn dependency_param(
     }
 }
 
+/// A compile error when `ty`, a parameter the macros did not recognise by name, is a
+/// `Security<..>` under another name: it would be resolved without the scopes above it.
+fn disguised_security_check(ty: &Type) -> TokenStream {
+    // A type naming `Self` cannot be written outside the `impl` block.
+    if ty.to_token_stream().to_string().contains("Self") {
+        return TokenStream::new();
+    }
+    let message = format!(
+        "`{}` is a `Security<..>` under another name, which the macros cannot see through; write it as `Security<..>`, `Authenticated<..>`, `AuthenticatedBy<..>` or `MaybeAuthenticated<..>` so the scopes required above reach it",
+        ty.to_token_stream().to_string().replace(' ', "")
+    );
+    quote_spanned! {ty.span()=>
+        const _: () = {
+            #[allow(unused_imports)]
+            use ::axum_scopes::__private::NotSecurity as _;
+            if ::axum_scopes::__private::SecurityProbe::<#ty>::IS_SECURITY {
+                ::core::panic!(#message);
+            }
+        };
+    }
+}
+
 /// FastAPI's default `operation_id` (`{name}{path}` with every non-word character replaced by
 /// `_`, then `_{method}`) and `summary` (the name title-cased), for the keys the
 /// `#[utoipa::path(..)]` arguments `tokens` do not set, each followed by a comma.
@@ -438,6 +463,7 @@ fn dependency(function: &Function) -> TokenStream {
         infos,
         bounds,
         extractions,
+        checks: param_checks,
         args,
     } = code;
 
@@ -465,6 +491,7 @@ fn dependency(function: &Function) -> TokenStream {
         #vis struct #name {}
 
         #(#checks)*
+        #(#param_checks)*
 
         const _: () = {
             #(#edges)*
@@ -517,6 +544,8 @@ struct ParamCode {
     bounds: Vec<TokenStream>,
     /// The statements that produce each argument.
     extractions: Vec<TokenStream>,
+    /// Compile-time checks on the parameters' types.
+    checks: Vec<TokenStream>,
     args: Vec<Ident>,
 }
 
@@ -571,6 +600,9 @@ impl ParamCode {
                 });
             }
             ParamKind::Extractor | ParamKind::Body | ParamKind::Receiver(_) => {
+                if matches!(param.kind, ParamKind::Extractor) {
+                    self.checks.push(disguised_security_check(ty));
+                }
                 self.infos.push(quote_spanned! {span=> {
                     #[allow(unused_imports)]
                     use ::axum_scopes::__private::OtherParam as _;

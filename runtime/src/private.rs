@@ -144,6 +144,25 @@ pub trait OtherParam {
 
 impl<T: ?Sized> OtherParam for ParamKind<T> {}
 
+/// Tells, for a parameter type `T` the macros did not recognise by name, whether it is a
+/// `Security<D, E>` under another name (an alias such as `use Authenticated as Auth`). Such a
+/// parameter would be resolved without the scopes required above it, so the macros turn it
+/// into a compile error.
+pub struct SecurityProbe<T: ?Sized>(PhantomData<T>);
+
+impl<D: Dependency, E> SecurityProbe<Security<D, E>> {
+    /// A `Security<D, E>`.
+    pub const IS_SECURITY: bool = true;
+}
+
+/// The fallback of [`SecurityProbe`]: any other type.
+pub trait NotSecurity {
+    /// Not a `Security<D, E>`.
+    const IS_SECURITY: bool = false;
+}
+
+impl<T: ?Sized> NotSecurity for SecurityProbe<T> {}
+
 /// Tells, for an error type `E`, whether it documents its answers (`utoipa::IntoResponses`).
 pub struct ResponsesOf<E: ?Sized>(PhantomData<E>);
 
