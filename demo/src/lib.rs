@@ -17,7 +17,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use axum::{Json, Router, extract::State, http::StatusCode, response::Response};
 use axum_scopes::openapi::{SchemeAddon, docs_router};
 use axum_scopes::{BearerToken, HttpError, JwtKeys, OAuth2PasswordRequestForm, PasswordVerifier};
-use axum_scopes::{Scheme, Security, SecurityScopes, dependency, password, requires_scopes};
+use axum_scopes::{Scheme, Security, SecurityScopes, dependency, jwt, password, requires_scopes};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{OpenApi, ToSchema};
@@ -137,11 +137,9 @@ pub async fn get_current_user(
 ) -> Result<Arc<User>, HttpError> {
     let credentials_exception =
         || HttpError::unauthorized("Could not validate credentials", &security_scopes);
-    let token = app.keys.verify_scoped::<Value>(token.as_bytes());
+    let token = app.keys.verify_scoped::<jwt::Subject>(token.as_bytes());
     let token = token.map_err(|_| credentials_exception())?;
-    let user = token.claims["sub"]
-        .as_str()
-        .and_then(|sub| app.users.get(sub));
+    let user = token.claims.sub.and_then(|sub| app.users.get(&sub));
     let user = user.ok_or_else(credentials_exception)?;
     if !security_scopes.is_satisfied_by(token.scopes.iter()) {
         return Err(HttpError::unauthorized(

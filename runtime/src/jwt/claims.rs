@@ -175,6 +175,33 @@ impl<'a> Iterator for GrantedScopesIter<'a> {
 
 impl ExactSizeIterator for GrantedScopesIter<'_> {}
 
+/// The claims of a token whose only use is its subject: `sub`, when it is a string.
+///
+/// For a dependency that looks the user up by `sub` and reads the scopes from
+/// [`Verified::scopes`](super::Verified::scopes): nothing else of the payload is kept, so
+/// verification allocates one string for it.
+///
+/// ```
+/// use axum_scopes::JwtKeys;
+/// use axum_scopes::jwt::Subject;
+///
+/// let keys = JwtKeys::hs256(b"a secret of at least thirty-two bytes!!");
+/// let token = keys
+///     .issue_with_expiry(&serde_json::json!({ "sub": "ann", "scope": "items" }), std::time::Duration::from_secs(60))
+///     .unwrap();
+/// let verified = keys.verify_scoped::<Subject>(&token).unwrap();
+/// assert_eq!(verified.claims.sub.as_deref(), Some("ann"));
+/// assert!(verified.scopes.contains("items"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Subject {
+    /// `sub`; absent or `null` reads as `None`, another JSON type rejects the token
+    /// ([`TokenError::InvalidClaims`]).
+    #[serde(default)]
+    pub sub: Option<String>,
+}
+
 impl<'de> Deserialize<'de> for GrantedScopes {
     /// The same reader the verification core uses (`scopes` then `scope`),
     /// so a claims type that flattens `GrantedScopes` reads what

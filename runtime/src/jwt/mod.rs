@@ -21,7 +21,7 @@ mod keys;
 mod verify;
 
 pub use self::authenticator::{Authenticator, AuthenticatorBuilder, BuildError};
-pub use self::claims::{GrantedScopes, GrantedScopesIter, ScopesClaim};
+pub use self::claims::{GrantedScopes, GrantedScopesIter, ScopesClaim, Subject};
 pub use self::error::{DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TokenError};
 #[cfg(feature = "jwks")]
 pub use self::jwks::{JwksError, JwksOptions};
