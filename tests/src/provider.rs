@@ -12,7 +12,6 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum_scopes::jsonwebtoken::crypto::{CryptoProvider, rust_crypto};
 use axum_scopes::jsonwebtoken::jwk::{Jwk, JwkSet};
 use axum_scopes::jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
@@ -114,7 +113,7 @@ pub fn hmac(message: &[u8], secret: &[u8], alg: Algorithm) -> String {
 
 /// jsonwebtoken needs a process-wide crypto provider before the first signature.
 pub fn install_crypto_provider() {
-    let _ = CryptoProvider::install_default(&rust_crypto::DEFAULT_PROVIDER);
+    axum_scopes::jwt::install_crypto_provider();
 }
 
 /// A JWKS document of `keys`.

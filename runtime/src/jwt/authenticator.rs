@@ -17,16 +17,18 @@ use arc_swap::ArcSwap;
 use jsonwebtoken::Algorithm;
 use serde::de::DeserializeOwned;
 
+use super::cache::{TokenCache, TokenCacheOptions, TokenDigest};
 use super::claims::ScopesClaim;
 use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
 #[cfg(feature = "jwks")]
 use super::jwks::{JwksError, JwksOptions, JwksUrl, Remote};
 use super::key::Issuer;
+use super::key::KeyId;
 #[cfg(feature = "jwks")]
 use super::key::RemoteSpec;
 use super::verify::{
-    Checks, IssuerPolicy, KeySet, Rejection, Selection, Source, Verified, clamp_leeway,
-    log_rejection, verify_now,
+    Checks, Fresh, IssuerPolicy, KeySet, Rejection, Selection, Source, Verified, clamp_leeway,
+    log_rejection, now, verify_and_keep,
 };
 use crate::credential::AuthConfig;
 
@@ -54,6 +56,7 @@ struct Inner {
     sources: Vec<Arc<Source>>,
     checks: Checks,
     config: AuthConfig,
+    cache: Option<TokenCache>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -96,6 +99,7 @@ pub struct AuthenticatorBuilder {
     require_at_jwt: bool,
     scopes_claim: ScopesClaim,
     config: AuthConfig,
+    cache: TokenCacheOptions,
     #[cfg(feature = "jwks")]
     pub(crate) jwks: JwksOptions,
 }
@@ -151,6 +155,16 @@ impl AuthenticatorBuilder {
     /// bodies, the default CSRF policy.
     pub fn auth_config(mut self, config: AuthConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Bounds of the verified-token cache, or [`TokenCacheOptions::disabled`].
+    ///
+    /// Defaults to [`TokenCacheOptions::default`]: on, at most 10,000 tokens and 16 MiB. A
+    /// token seen before is then served without checking its signature again, after its `exp`
+    /// and `nbf` are checked against the clock and its key is found still in its key set.
+    pub fn token_cache(mut self, options: TokenCacheOptions) -> Self {
+        self.cache = options;
         self
     }
 
@@ -218,6 +232,18 @@ impl AuthenticatorBuilder {
         if sources.is_empty() {
             return Err(BuildError::NoKeys);
         }
+        let cache = TokenCache::new(self.cache);
+        #[cfg(feature = "jwks")]
+        if let Some(cache) = &cache {
+            for (index, source) in sources.iter().enumerate() {
+                if let Some(remote) = &source.remote {
+                    let cache = cache.clone();
+                    let _ = remote
+                        .on_removed
+                        .set(Box::new(move |removed| cache.drop_keys(index, removed)));
+                }
+            }
+        }
         Ok(Authenticator {
             inner: Arc::new(Inner {
                 sources,
@@ -229,6 +255,7 @@ impl AuthenticatorBuilder {
                     scopes: Some(self.scopes_claim),
                 },
                 config: self.config,
+                cache,
             }),
         })
     }
@@ -244,6 +271,7 @@ impl Authenticator {
             require_at_jwt: false,
             scopes_claim: ScopesClaim::default(),
             config: AuthConfig::default(),
+            cache: TokenCacheOptions::default(),
             #[cfg(feature = "jwks")]
             jwks: JwksOptions::default(),
         }
@@ -254,6 +282,14 @@ impl Authenticator {
     #[must_use]
     pub fn config(&self) -> &AuthConfig {
         &self.inner.config
+    }
+
+    /// How many verified tokens the cache holds now (0 when it is
+    /// [disabled](TokenCacheOptions::disabled)), after pending evictions: for metrics and
+    /// tests.
+    #[must_use]
+    pub fn cached_tokens(&self) -> u64 {
+        self.inner.cache.as_ref().map_or(0, TokenCache::entry_count)
     }
 
     /// Checks `token` (the bytes after `Bearer `, possibly not even ASCII)
@@ -286,14 +322,71 @@ impl Authenticator {
         &self,
         token: &[u8],
     ) -> Result<Verified<C>, TokenError> {
-        match self.verify_now(token) {
+        let Some(cache) = &self.inner.cache else {
+            return self.verify_uncached(token, None).await;
+        };
+        if token.len() > self.inner.checks.max_token_len {
+            return Err(TokenError::TooLarge);
+        }
+        let digest = TokenCache::digest(token);
+        if let Some(hit) = cache.get(&digest, now()) {
+            if self.key_present(hit.source, hit.key) {
+                // A claims type this token does not fit is answered by the full path, with
+                // the error it gives.
+                if let Ok(claims) = serde_json::from_slice::<C>(&hit.payload) {
+                    return Ok(Verified {
+                        claims,
+                        scopes: hit.scopes.clone(),
+                    });
+                }
+            } else {
+                cache.forget(&digest);
+            }
+        }
+        self.verify_uncached(token, Some((cache, digest))).await
+    }
+
+    /// Whether the key `id` is still in source `source`.
+    fn key_present(&self, source: usize, id: KeyId) -> bool {
+        self.inner.sources.get(source).is_some_and(|source| {
+            source
+                .keys
+                .load()
+                .entries
+                .iter()
+                .any(|entry| entry.id == id)
+        })
+    }
+
+    /// The full path, refreshing remote keys on an unknown `kid`; an accepted token is put in
+    /// `cache` under its digest.
+    async fn verify_uncached<C: DeserializeOwned>(
+        &self,
+        token: &[u8],
+        cache: Option<(&TokenCache, TokenDigest)>,
+    ) -> Result<Verified<C>, TokenError> {
+        let verified = self.verify_twice(token, cache.is_some()).await?;
+        let (verified, fresh, source) = verified;
+        if let (Some((cache, digest)), Some(fresh)) = (cache, fresh) {
+            cache.insert(digest, fresh, &verified.scopes, source, now());
+        }
+        Ok(verified)
+    }
+
+    /// Verifies, and once more after refreshing the remote keys if the `kid` was unknown.
+    async fn verify_twice<C: DeserializeOwned>(
+        &self,
+        token: &[u8],
+        keep: bool,
+    ) -> Result<(Verified<C>, Option<Fresh>, usize), TokenError> {
+        match self.verify_now(token, keep) {
             Err(Rejection::UnknownKid) => {}
             other => return other.map_err(Rejection::into_token_error),
         }
         if !self.refresh_remote_keys().await {
             return Err(TokenError::UnknownKey);
         }
-        match self.verify_now(token) {
+        match self.verify_now(token, keep) {
             Err(Rejection::UnknownKid) if self.remote_keys_failing() => {
                 Err(TokenError::KeysUnavailable)
             }
@@ -301,9 +394,25 @@ impl Authenticator {
         }
     }
 
-    /// Everything but the refresh, synchronously, through the core.
-    fn verify_now<C: DeserializeOwned>(&self, token: &[u8]) -> Result<Verified<C>, Rejection> {
-        verify_now(token, &self.inner.checks, |alg, kid| self.select(alg, kid))
+    /// Everything but the refresh, synchronously, through the core; also the index of the
+    /// source whose key verified the token.
+    fn verify_now<C: DeserializeOwned>(
+        &self,
+        token: &[u8],
+        keep: bool,
+    ) -> Result<(Verified<C>, Option<Fresh>, usize), Rejection> {
+        let mut source = 0;
+        let select = |alg: Algorithm, kid: Option<&str>| match self.select(alg, kid) {
+            Selection::Found((keys, index, found_in)) => {
+                source = found_in;
+                Selection::Found((keys, index))
+            }
+            Selection::UnknownKid => Selection::UnknownKid,
+            Selection::NoKeyForAlgorithm => Selection::NoKeyForAlgorithm,
+            Selection::Ambiguous => Selection::Ambiguous,
+        };
+        let (verified, fresh) = verify_and_keep(token, &self.inner.checks, select, keep)?;
+        Ok((verified, fresh, source))
     }
 
     /// Finds the one key for `alg` and `kid` across all sources, without a
@@ -312,10 +421,10 @@ impl Authenticator {
         &self,
         alg: Algorithm,
         kid: Option<&str>,
-    ) -> Selection<(arc_swap::Guard<Arc<KeySet>>, usize)> {
+    ) -> Selection<(arc_swap::Guard<Arc<KeySet>>, usize, usize)> {
         let mut found = None;
         let mut kid_seen = false;
-        for source in &self.inner.sources {
+        for (source_index, source) in self.inner.sources.iter().enumerate() {
             let keys = source.keys.load();
             let mut hit = None;
             for (index, entry) in keys.entries.iter().enumerate() {
@@ -336,7 +445,7 @@ impl Authenticator {
                 if found.is_some() {
                     return Selection::Ambiguous;
                 }
-                found = Some((keys, index));
+                found = Some((keys, index, source_index));
             }
         }
         match found {

@@ -232,6 +232,9 @@ impl Serialize for GrantedScopes {
 /// What the core reads from a verified payload in its one pass.
 pub(crate) struct Payload {
     pub(crate) iat: Option<f64>,
+    /// `exp` and `nbf`, which `jsonwebtoken` has already checked: kept for the cache.
+    pub(crate) exp: Option<f64>,
+    pub(crate) nbf: Option<f64>,
     /// Whether `iss` is absent or one string (not a list, not a number).
     pub(crate) iss_is_string: bool,
     pub(crate) scopes: Vec<String>,
@@ -273,7 +276,7 @@ impl<'de> Visitor<'de> for PayloadSeed {
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut iat = None;
+        let (mut iat, mut exp, mut nbf) = (None, None, None);
         let mut iss_is_string = true;
         let mut scopes = Vec::new();
         let mut scope_string = Vec::new();
@@ -283,6 +286,15 @@ impl<'de> Visitor<'de> for PayloadSeed {
                     // RFC 7519 §4.1.6: a NumericDate, so anything else is
                     // invalid claims.
                     iat = map.next_value::<Option<f64>>()?;
+                    continue;
+                }
+                // Both already checked as numbers by `jsonwebtoken`.
+                (_, "exp") if self.registered => {
+                    exp = map.next_value::<Option<f64>>()?;
+                    continue;
+                }
+                (_, "nbf") if self.registered => {
+                    nbf = map.next_value::<Option<f64>>()?;
                     continue;
                 }
                 (_, "iss") if self.registered => {
@@ -314,6 +326,8 @@ impl<'de> Visitor<'de> for PayloadSeed {
         }
         Ok(Payload {
             iat,
+            exp,
+            nbf,
             iss_is_string,
             scopes,
         })

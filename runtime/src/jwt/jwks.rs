@@ -14,6 +14,9 @@
 //! their `Client::builder().build()` panic unless a process-wide provider is
 //! installed. Nothing here installs one either.
 
+use std::sync::OnceLock;
+
+use super::key::KeyId;
 use std::error::Error;
 use std::future::Future;
 use std::pin::Pin;
@@ -228,6 +231,8 @@ pub(crate) struct Remote {
     /// refreshes wait for the one in flight instead of starting their own.
     last_attempt: Mutex<Option<Instant>>,
     failing: AtomicBool,
+    /// Told the keys each refresh removes, so the token cache drops what they verified.
+    pub(crate) on_removed: OnceLock<Box<dyn Fn(Vec<KeyId>) + Send + Sync>>,
 }
 
 impl Remote {
@@ -261,6 +266,7 @@ impl Remote {
             // start may be needed at once.
             last_attempt: Mutex::new(None),
             failing: AtomicBool::new(false),
+            on_removed: OnceLock::new(),
         };
         let (keys, max_age) = remote
             .fetch()
@@ -313,8 +319,18 @@ impl Remote {
         match self.fetch().await {
             Ok((set, max_age)) => {
                 tracing::debug!(url = %self.url, keys = set.len(), "JWKS refreshed");
-                keys.store(Arc::new(set));
+                let old = keys.swap(Arc::new(set));
                 self.failing.store(false, Ordering::Relaxed);
+                if let Some(on_removed) = self.on_removed.get() {
+                    let new = keys.load();
+                    let removed = old
+                        .entries
+                        .iter()
+                        .map(|entry| entry.id)
+                        .filter(|id| !new.entries.iter().any(|entry| entry.id == *id))
+                        .collect();
+                    on_removed(removed);
+                }
                 Some(max_age)
             }
             Err(err) => {

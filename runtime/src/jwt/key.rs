@@ -49,6 +49,29 @@ pub struct Key {
     kid: Option<String>,
     decoding: DecodingKey,
     algorithms: Vec<Algorithm>,
+    /// What the verified-token cache remembers a token was verified with: the digest of the
+    /// JWK's text for keys from a JWKS (so a refresh that keeps the key keeps its cached
+    /// tokens), a number unique in the process otherwise.
+    id: KeyId,
+}
+
+/// The identity of a loaded key, see [`Key`]'s `id`.
+pub(crate) type KeyId = u64;
+
+/// A [`KeyId`] no other key of the process has (the high bit is left to fingerprints).
+fn unique_key_id() -> KeyId {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) & !(1 << 63)
+}
+
+/// The [`KeyId`] of a JWK: the first eight bytes of the SHA-256 of its JSON text, high bit set.
+fn jwk_key_id(jwk: &serde_json::Value) -> KeyId {
+    use sha2::Digest as _;
+    let text = serde_json::to_vec(jwk).unwrap_or_default();
+    let digest = sha2::Sha256::digest(&text);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first) | (1 << 63)
 }
 
 impl fmt::Debug for Key {
@@ -213,8 +236,8 @@ impl Key {
     }
 
     /// The key id, the key and its algorithms, for the core's lookup table.
-    pub(crate) fn into_parts(self) -> (Option<String>, DecodingKey, Vec<Algorithm>) {
-        (self.kid, self.decoding, self.algorithms)
+    pub(crate) fn into_parts(self) -> (Option<String>, DecodingKey, Vec<Algorithm>, KeyId) {
+        (self.kid, self.decoding, self.algorithms, self.id)
     }
 
     pub(crate) fn new(key: DecodingKey, algorithms: &[Algorithm]) -> Result<Self, KeyError> {
@@ -235,6 +258,7 @@ impl Key {
             kid: None,
             decoding: key,
             algorithms: algorithms.to_vec(),
+            id: unique_key_id(),
         })
     }
 }
@@ -262,13 +286,14 @@ pub(crate) fn parse_jwks(json: &[u8], allow_secrets: bool) -> Result<Vec<Key>, s
     let document: Document = serde_json::from_slice(json)?;
     let mut keys = Vec::with_capacity(document.keys.len());
     for value in document.keys {
+        let id = jwk_key_id(&value);
         let key = serde_json::from_value::<Jwk>(value)
             .map_err(|err| KeyError::InvalidJwks(Arc::new(err)))
             .and_then(|jwk| {
                 if !allow_secrets && matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
                     return Err(KeyError::Unsupported);
                 }
-                Key::from_jwk(&jwk)
+                Key::from_jwk(&jwk).map(|key| Key { id, ..key })
             });
         match key {
             Ok(key) => keys.push(key),

@@ -62,12 +62,12 @@ const MIN_HS256_SECRET_LEN: usize = 32;
 ///
 /// # Crypto backend
 ///
-/// `jsonwebtoken` 11 picks its crypto backend from its cargo features, and
+/// `jsonwebtoken` picks its crypto backend from its cargo features, and
 /// when feature unification turns on both `rust_crypto` and `aws_lc_rs`
 /// without a process-wide provider installed, it panics at the first
-/// signature operation. Every constructor therefore installs the pure-Rust
-/// `rust_crypto` provider explicitly (no C toolchain needed to build it). If
-/// the application installed a provider first, that choice is kept.
+/// signature operation. Every constructor therefore installs one provider
+/// explicitly, see [`install_crypto_provider`](super::install_crypto_provider).
+/// If the application installed a provider first, that choice is kept.
 #[derive(Clone)]
 pub struct JwtKeys {
     inner: Arc<KeysInner>,
@@ -463,13 +463,33 @@ fn not_an_object() -> TokenError {
 /// An `Err` means a provider is already installed (the application's
 /// deliberate choice), which is kept. The `Once` makes later constructions
 /// free.
-pub(crate) fn install_crypto_provider() {
+/// Installs `jsonwebtoken`'s process-wide crypto provider for the backend this crate was
+/// built with: `aws-lc-rs` when its feature is on (the default), else `rust-crypto`. Every
+/// [`JwtKeys`] constructor and [`Authenticator`](super::Authenticator) build calls it; call it
+/// yourself before using `jsonwebtoken` directly. A provider installed earlier is kept.
+pub fn install_crypto_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        let _ =
-            CryptoProvider::install_default(&jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER);
+        let _ = CryptoProvider::install_default(provider());
     });
 }
+
+/// The provider of the backend chosen by the cargo features.
+#[cfg(feature = "aws-lc-rs")]
+fn provider() -> &'static CryptoProvider {
+    &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
+}
+
+/// The provider of the backend chosen by the cargo features.
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+fn provider() -> &'static CryptoProvider {
+    &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER
+}
+
+#[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+compile_error!(
+    "axum-scopes needs a crypto backend: enable its feature `aws-lc-rs` (the default) or `rust-crypto`"
+);
 
 /// base64url of `{"alg":"<alg>","typ":"JWT"}`. `jsonwebtoken::Header`
 /// serializes `typ` first; `PyJWT` writes `alg` first, and byte-identical

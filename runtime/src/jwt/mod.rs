@@ -12,6 +12,7 @@
 //! rejection log (debug level, target `axum_scopes`, never the token).
 
 mod authenticator;
+mod cache;
 mod claims;
 mod error;
 #[cfg(feature = "jwks")]
@@ -21,11 +22,12 @@ mod keys;
 mod verify;
 
 pub use self::authenticator::{Authenticator, AuthenticatorBuilder, BuildError};
+pub use self::cache::TokenCacheOptions;
 pub use self::claims::{GrantedScopes, GrantedScopesIter, ScopesClaim, Subject};
 pub use self::error::{DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TokenError};
 #[cfg(feature = "jwks")]
 pub use self::jwks::{JwksError, JwksOptions};
 pub use self::key::{Issuer, Key, KeyError};
-pub use self::keys::JwtKeys;
+pub use self::keys::{JwtKeys, install_crypto_provider};
 pub use self::verify::Verified;
 pub use jsonwebtoken::Algorithm;

@@ -25,7 +25,7 @@ use super::claims::{GrantedScopes, PayloadSeed, ScopesClaim};
 use super::error::{MAX_LEEWAY, TokenError};
 #[cfg(feature = "jwks")]
 use super::jwks::Remote;
-use super::key::Key;
+use super::key::{Key, KeyId};
 
 /// Decoded headers up to this size are parsed from the stack; real headers
 /// (`alg`, `typ`, `kid`, perhaps `x5t`) are well under 200 bytes.
@@ -92,7 +92,7 @@ impl IssuerPolicy {
     /// The entry for one key, or `None` when the policy leaves it no
     /// algorithm.
     pub(crate) fn entry(&self, key: Key) -> Option<Entry> {
-        let (kid, decoding, mut algorithms) = key.into_parts();
+        let (kid, decoding, mut algorithms, id) = key.into_parts();
         if let Some(allowed) = &self.algorithms {
             algorithms.retain(|alg| allowed.contains(alg));
         }
@@ -105,6 +105,7 @@ impl IssuerPolicy {
             kid,
             key: decoding,
             validation,
+            id,
         })
     }
 
@@ -139,6 +140,8 @@ pub(crate) struct Entry {
     key: DecodingKey,
     /// Algorithms, leeway, `iss` and `aud` for this key, built once.
     pub(crate) validation: Validation,
+    /// Which key this is, for the verified-token cache.
+    pub(crate) id: KeyId,
 }
 
 /// A set of keys: fixed, or fetched and swapped in by the JWKS client.
@@ -228,6 +231,33 @@ where
     C: DeserializeOwned,
     G: Deref<Target = Arc<KeySet>>,
 {
+    verify_and_keep(token, checks, select, false).map(|(verified, _)| verified)
+}
+
+/// What a successful verification leaves for the verified-token cache.
+pub(crate) struct Fresh {
+    /// The decoded payload, which every claims type deserializes from.
+    pub(crate) payload: Box<[u8]>,
+    /// The last second (since 1970) the token is valid: `exp` plus the leeway.
+    pub(crate) deadline: u64,
+    /// The first second the token is valid: the later of `nbf` and (when checked) `iat`, minus
+    /// the leeway.
+    pub(crate) earliest: u64,
+    /// The key that verified it.
+    pub(crate) key: KeyId,
+}
+
+/// [`verify_now`], also returning what the cache keeps when `keep` is set.
+pub(crate) fn verify_and_keep<C, G>(
+    token: &[u8],
+    checks: &Checks,
+    select: impl FnOnce(Algorithm, Option<&str>) -> Selection<(G, usize)>,
+    keep: bool,
+) -> Result<(Verified<C>, Option<Fresh>), Rejection>
+where
+    C: DeserializeOwned,
+    G: Deref<Target = Arc<KeySet>>,
+{
     if token.len() > checks.max_token_len {
         return Err(TokenError::TooLarge.into());
     }
@@ -259,13 +289,47 @@ where
             return Err(TokenError::WrongType.into());
         }
         let single_iss = entry.validation.iss.is_some();
-        let scopes = if checks.check_iat || checks.scopes.is_some() || single_iss {
-            read_payload(payload, checks, single_iss)?
-        } else {
-            GrantedScopes::default()
-        };
-        Ok(Verified { claims, scopes })
+        if !(keep || checks.check_iat || checks.scopes.is_some() || single_iss) {
+            let scopes = GrantedScopes::default();
+            return Ok((Verified { claims, scopes }, None));
+        }
+        let read = read_payload(payload, checks, single_iss, keep)?;
+        let fresh = read.json.map(|json| Fresh {
+            payload: json,
+            deadline: read
+                .exp
+                .map_or(0, |exp| seconds_floor(exp).saturating_add(checks.leeway)),
+            earliest: seconds_ceil(read.not_before).saturating_sub(checks.leeway),
+            key: entry.id,
+        });
+        Ok((
+            Verified {
+                claims,
+                scopes: read.scopes,
+            },
+            fresh,
+        ))
     })
+}
+
+/// A `NumericDate` rounded down to whole seconds, 0 when negative.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "`as` saturates: negative and NaN become 0, beyond-range becomes u64::MAX"
+)]
+fn seconds_floor(date: f64) -> u64 {
+    date.floor() as u64
+}
+
+/// A `NumericDate` rounded up to whole seconds, 0 when absent or negative.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "`as` saturates: negative and NaN become 0, beyond-range becomes u64::MAX"
+)]
+fn seconds_ceil(date: Option<f64>) -> u64 {
+    date.map_or(0, |date| date.ceil() as u64)
 }
 
 /// RFC 9068 §4: `at+jwt`, optionally with the `application/` prefix; media
@@ -312,14 +376,26 @@ fn with_decoded<const N: usize, R, E: From<TokenError>>(
     }
 }
 
+/// What [`read_payload`] found.
+struct ReadPayload {
+    scopes: GrantedScopes,
+    exp: Option<f64>,
+    /// The later of `nbf` and, when checked, `iat`.
+    not_before: Option<f64>,
+    /// The decoded payload, when asked to keep it.
+    json: Option<Box<[u8]>>,
+}
+
 /// The second pass over the (already verified) payload: `iss` must be one
 /// string (RFC 9068 §4; `jsonwebtoken` also accepts a list), `iat` must not
-/// be in the future, and the scopes claim is read.
+/// be in the future, and the scopes claim is read; with `keep`, the decoded
+/// payload is copied out for the cache.
 fn read_payload(
     payload: &[u8],
     checks: &Checks,
     single_iss: bool,
-) -> Result<GrantedScopes, TokenError> {
+    keep: bool,
+) -> Result<ReadPayload, TokenError> {
     with_decoded::<PAYLOAD_STACK_LEN, _, TokenError>(payload, |json| {
         let invalid = |err: serde_json::Error| TokenError::InvalidClaims(JwtError::from(err));
         let claim = checks.scopes;
@@ -333,6 +409,8 @@ fn read_payload(
             };
             super::claims::Payload {
                 iat,
+                exp: value.get("exp").and_then(serde_json::Value::as_f64),
+                nbf: value.get("nbf").and_then(serde_json::Value::as_f64),
                 iss_is_string: value.get("iss").is_none_or(serde_json::Value::is_string),
                 scopes: read(&value),
             }
@@ -356,11 +434,21 @@ fn read_payload(
         {
             return Err(TokenError::NotYetValid(ErrorKind::ImmatureSignature.into()));
         }
-        Ok(GrantedScopes::from_vec(read.scopes))
+        let iat = read.iat.filter(|_| checks.check_iat);
+        let not_before = match (read.nbf, iat) {
+            (Some(nbf), Some(iat)) => Some(nbf.max(iat)),
+            (nbf, iat) => nbf.or(iat),
+        };
+        Ok(ReadPayload {
+            scopes: GrantedScopes::from_vec(read.scopes),
+            exp: read.exp,
+            not_before,
+            json: keep.then(|| json.into()),
+        })
     })
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs())
