@@ -24,6 +24,8 @@ use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
 use super::jwks::{JwksError, JwksOptions, JwksUrl, Remote};
 use super::key::Issuer;
 use super::key::KeyId;
+#[cfg(not(feature = "jwks"))]
+use super::verify::Remote;
 #[cfg(feature = "jwks")]
 use super::key::RemoteSpec;
 use super::verify::{

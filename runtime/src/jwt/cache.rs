@@ -190,6 +190,7 @@ impl TokenCache {
     }
 
     /// Drops every entry verified by one of `removed`, keys that left source `source`.
+    #[cfg(feature = "jwks")]
     pub(crate) fn drop_keys(&self, source: usize, removed: Vec<KeyId>) {
         if removed.is_empty() {
             return;
