@@ -24,10 +24,10 @@ use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
 use super::jwks::{JwksError, JwksOptions, JwksUrl, Remote};
 use super::key::Issuer;
 use super::key::KeyId;
-#[cfg(not(feature = "jwks"))]
-use super::verify::Remote;
 #[cfg(feature = "jwks")]
 use super::key::RemoteSpec;
+#[cfg(not(feature = "jwks"))]
+use super::verify::Remote;
 use super::verify::{
     Checks, Fresh, IssuerPolicy, KeySet, Rejection, Selection, Source, Verified, clamp_leeway,
     log_rejection, now, verify_and_keep,
