@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# The load benchmark: every server on core 0, wrk on core 1, one at a time, rounds interleaved.
+#
+#   bash benchmarks/load.sh            # 3 rounds of 4 s per case, then the 4000-connection hold
+#   LOAD_SECONDS=2 LOAD_ROUNDS=1 bash benchmarks/load.sh   # a quick look
+#
+# Servers: the demo as it starts (its request log on) and with RUST_LOG=warn (log off); a
+# hand-written axum + jsonwebtoken server doing the same checks (benchmarks/src/bin/handwritten.rs);
+# FastAPI's tutorial app (../shared/peers/run-fastapi.sh, when present); the IdP route on
+# axum-scopes (benchmarks/src/bin/idp.rs) with its token cache on and off, verifying RFC 9068
+# tokens of a real OpenID provider (oidc-provider from npm, benchmarks/oidc/provider.mjs) through
+# discovery. Installs what it needs: wrk from Debian (as root), oidc-provider from npm into
+# target/bench-oidc. Prints a table of req/s and p99 (medians over the rounds), and the errors, p99
+# and peak RSS of the demo holding 4000 keep-alive connections for 20 s. Every run is bounded:
+# about (cases x rounds x seconds) + 40 s. Results also go to target/load-results.md.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+seconds=${LOAD_SECONDS:-4}
+rounds=${LOAD_ROUNDS:-3}
+connections=${LOAD_CONNECTIONS:-64}
+hold_connections=${LOAD_HOLD_CONNECTIONS:-4000}
+hold_seconds=${LOAD_HOLD_SECONDS:-20}
+server_cpu=0
+client_cpu=1
+out="$root/target/load-results.md"
+
+# --- tools -----------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    if [[ "$(id -u)" -ne 0 ]]; then
+        echo "load: wrk is missing; install it as root: apt-get install -y wrk" >&2
+        exit 1
+    fi
+    echo "load: installing wrk" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+oidc_dir="$root/target/bench-oidc"
+mkdir -p "$oidc_dir"
+cp benchmarks/oidc/provider.mjs benchmarks/oidc/package.json "$oidc_dir/"
+if [[ ! -d "$oidc_dir/node_modules/oidc-provider" ]]; then
+    echo "load: installing oidc-provider from npm" >&2
+    (cd "$oidc_dir" && npm install --silent --no-audit --no-fund)
+fi
+echo "load: building the servers (release)" >&2
+cargo build --release --locked -q -p axum-scopes-demo -p axum-scopes-benchmarks --bins
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+# --- servers ---------------------------------------------------------------------------------
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+wait_http() { # url
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "$1" && return 0
+        sleep 0.1
+    done
+    echo "load: $1 did not come up" >&2
+    exit 1
+}
+
+oidc_port=8310
+issuer="http://127.0.0.1:$oidc_port"
+taskset -c "$client_cpu" node "$oidc_dir/provider.mjs" "$oidc_port" >/dev/null 2>&1 &
+pids+=($!)
+wait_http "$issuer/.well-known/openid-configuration"
+
+start() { # name port env... -- command...
+    local name=$1 port=$2
+    shift 2
+    env "$@" >"$root/target/load-$name.log" 2>&1 &
+    pids+=($!)
+    eval "pid_$name=$!"
+    wait_http "http://127.0.0.1:$port/"
+}
+audiences=(--audience urn:axum-scopes:es256 --audience urn:axum-scopes:rs256)
+start demo 8301 taskset -c $server_cpu target/release/axum-scopes-demo --port 8301
+start demo_quiet 8302 RUST_LOG=warn taskset -c $server_cpu target/release/axum-scopes-demo --port 8302
+start handwritten 8303 taskset -c $server_cpu target/release/handwritten --port 8303 --issuer "$issuer" "${audiences[@]}"
+start idp 8304 taskset -c $server_cpu target/release/idp --port 8304 --issuer "$issuer" "${audiences[@]}"
+start idp_nocache 8305 taskset -c $server_cpu target/release/idp --port 8305 --issuer "$issuer" "${audiences[@]}" --no-cache
+fastapi=""
+if [[ -f ../shared/peers/run-fastapi.sh ]]; then
+    # Its uvicorn keeps the script's stdout: read the pid from a file, not a pipe.
+    taskset -c $server_cpu bash ../shared/peers/run-fastapi.sh 8306 >"$root/target/load-fastapi.log" 2>&1
+    fastapi_pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$root/target/load-fastapi.log")
+    [[ -n "$fastapi_pid" ]] && pids+=("$fastapi_pid") && fastapi=1
+fi
+
+# --- tokens ----------------------------------------------------------------------------------
+json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+login() { # port
+    curl -s -X POST "http://127.0.0.1:$1/token" -d 'username=johndoe&password=secret&scope=me items' | json_field access_token
+}
+idp_token() { # resource
+    curl -s -X POST "$issuer/token" -d "grant_type=client_credentials&client_id=bench&client_secret=bench-secret&scope=items me&resource=$1" | json_field access_token
+}
+hs256=$(login 8301)
+es256=$(idp_token urn:axum-scopes:es256)
+rs256=$(idp_token urn:axum-scopes:rs256)
+[[ -n "$fastapi" ]] && fastapi_token=$(login 8306)
+
+# --- cases: label | port | path | token ------------------------------------------------------
+cases=(
+    "HS256 tutorial route: demo as it starts (request log on)|8301|/users/me/items/|$hs256"
+    "HS256 tutorial route: demo, RUST_LOG=warn (log off)|8302|/users/me/items/|$hs256"
+    "HS256 tutorial route: hand-written axum + jsonwebtoken|8303|/users/me/items/|$hs256"
+)
+[[ -n "$fastapi" ]] && cases+=("HS256 tutorial route: FastAPI tutorial app (uvicorn)|8306|/users/me/items/|$fastapi_token")
+cases+=(
+    "ES256 IdP token: axum-scopes Authenticated, cache on|8304|/idp/items/|$es256"
+    "ES256 IdP token: axum-scopes Authenticated, cache off|8305|/idp/items/|$es256"
+    "ES256 IdP token: hand-written axum + jsonwebtoken|8303|/idp/items/|$es256"
+    "RS256 IdP token: axum-scopes Authenticated, cache on|8304|/idp/items/|$rs256"
+    "RS256 IdP token: axum-scopes Authenticated, cache off|8305|/idp/items/|$rs256"
+    "RS256 IdP token: hand-written axum + jsonwebtoken|8303|/idp/items/|$rs256"
+    "no-auth limit: axum-scopes server, same JSON, no auth|8304|/plain/items/|"
+)
+
+# One wrk run: prints "req/s p99 errors".
+run_wrk() { # conns seconds port path token
+    local header=()
+    [[ -n "$5" ]] && header=(-H "Authorization: Bearer $5")
+    taskset -c "$client_cpu" wrk -t1 -c"$1" -d"$2"s --timeout 10s --latency "${header[@]}" "http://127.0.0.1:$3$4" | awk '
+        /Requests\/sec/ { rps = $2 }
+        /^ +99%/ { p99 = $2 }
+        /Non-2xx/ { errors += $5 }
+        /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
+        END { printf "%s %s %d\n", rps, p99, errors }'
+}
+
+# Every answer must be a 200 before it is measured.
+for case in "${cases[@]}"; do
+    IFS='|' read -r label port path token <<<"$case"
+    header=()
+    [[ -n "$token" ]] && header=(-H "Authorization: Bearer $token")
+    status=$(curl -s -o /dev/null -w '%{http_code}' "${header[@]}" "http://127.0.0.1:$port$path")
+    if [[ "$status" != 200 ]]; then
+        echo "load: $label answered $status, not 200" >&2
+        exit 1
+    fi
+done
+
+declare -A results
+for round in $(seq "$rounds"); do
+    echo "load: round $round of $rounds" >&2
+    for i in "${!cases[@]}"; do
+        IFS='|' read -r label port path token <<<"${cases[$i]}"
+        results[$i]+="$(run_wrk "$connections" "$seconds" "$port" "$path" "$token");"
+    done
+done
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub("us", "", v); v /= 1000 } else if (v ~ /ms$/) { sub("ms", "", v) } else if (v ~ /s$/) { sub("s", "", v); v *= 1000 } printf "%.2f\n", v }'; }
+{
+    echo "Load run of $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(git rev-parse --short HEAD)."
+    echo "Servers on core $server_cpu, wrk -t1 -c$connections on core $client_cpu; median of $rounds rounds of ${seconds} s."
+    echo
+    echo "| case | req/s | p99 ms | errors |"
+    echo "|---|---:|---:|---:|"
+    for i in "${!cases[@]}"; do
+        IFS='|' read -r label _ <<<"${cases[$i]}"
+        runs=$(tr ';' '\n' <<<"${results[$i]}" | sed '/^$/d')
+        rps=$(awk '{ print $1 }' <<<"$runs" | median)
+        p99=$(awk '{ print $2 }' <<<"$runs" | to_ms | median)
+        errors=$(awk '{ s += $3 } END { print s + 0 }' <<<"$runs")
+        printf "| %s | %.0f | %s | %s |\n" "$label" "$rps" "$p99" "$errors"
+    done
+} | tee "$out"
+
+# --- hold: 4000 keep-alive connections on the demo ---------------------------------------------
+echo "load: holding $hold_connections connections for $hold_seconds s on the demo" >&2
+rss_before=$(awk '/VmRSS/ { print $2 }' "/proc/$pid_demo/status")
+read -r rps p99 errors <<<"$(run_wrk "$hold_connections" "$hold_seconds" 8301 /users/me/items/ "$hs256")"
+peak=$(awk '/VmHWM/ { print $2 }' "/proc/$pid_demo/status")
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $hs256" http://127.0.0.1:8301/users/me/items/)
+{
+    echo
+    echo "Hold: $hold_connections keep-alive connections for ${hold_seconds} s on the demo (log on): $(printf '%.0f' "$rps") req/s, p99 $(to_ms <<<"$p99") ms, errors $errors (non-2xx and socket errors), peak RSS $((peak / 1024)) MiB (idle before: $((rss_before / 1024)) MiB); a request after it: $status."
+} | tee -a "$out"
