@@ -19,6 +19,7 @@ use crate::jwt::{Authenticator, TokenError};
 use crate::openapi::insert_responses;
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::scheme::Scheme;
+use crate::scope::Scope;
 
 /// The verified claims of the request's bearer token, after every scope the handler and the
 /// dependencies above require was found in the token: no `get_current_user` to write.
@@ -105,9 +106,15 @@ where
         let authenticator = Authenticator::from_ref(state);
         let config = authenticator.config();
         let result = match find_credential::<Src>(parts, config) {
-            Ok(Some(token)) => verify::<C>(token.as_bytes(), &authenticator, chain).await,
-            Ok(None) => Err(AuthError::missing_credentials(Src::KIND)),
-            Err(error) => Err(error),
+            Ok(Some(token)) => {
+                verify::<C>(token.as_bytes(), &authenticator, chain, S::INFO.name).await
+            }
+            Ok(None) => Err(refused(
+                AuthError::missing_credentials(Src::KIND),
+                chain,
+                S::INFO.name,
+            )),
+            Err(error) => Err(refused(error, chain, S::INFO.name)),
         };
         result.map_err(|error| error.with_config(config).into_response())
     }
@@ -143,37 +150,140 @@ where
         let authenticator = Authenticator::from_ref(state);
         let config = authenticator.config();
         let result = match find_credential::<BearerHeader>(parts, config) {
-            Ok(Some(token)) => verify::<C>(token.as_bytes(), &authenticator, chain)
+            Ok(Some(token)) => verify::<C>(token.as_bytes(), &authenticator, chain, S::INFO.name)
                 .await
                 .map(Some),
-            Ok(None) => Ok(None),
-            Err(error) => Err(error),
+            Ok(None) => {
+                tracing::debug!(
+                    target: "axum_scopes",
+                    outcome = "anonymous",
+                    scheme = S::INFO.name,
+                    "request without credentials let through"
+                );
+                Ok(None)
+            }
+            Err(error) => Err(refused(error, chain, S::INFO.name)),
         };
         result.map_err(|error| error.with_config(config).into_response())
     }
 }
 
 /// Verifies `token` and checks it against the scopes `chain` requires.
+/// Verifies `token` and checks the scopes `chain` requires; logs the outcome as one event.
+///
+/// The events, all of target `axum_scopes`, never carry the token (nor any secret):
+/// - accepted, at debug: `outcome = "accepted"`, `scheme`, `required` (the scopes, space
+///   separated), `kid`, `issuer`;
+/// - refused, at info (warn for `keys_unavailable`): `outcome = "refused"`, `reason` (see
+///   [`AuthErrorKind::reason`]), `error` (the token's [`TokenError::reason`], when it was the
+///   token), `scheme`, `required`, `missing` (the first required scope not granted), `kid`,
+///   `issuer`.
+///
+/// `kid` is as the token sent it (at most 64 characters); `issuer` is the configured issuer of
+/// the key set holding that `kid`, never the token's own claim.
 async fn verify<C: DeserializeOwned>(
     token: &[u8],
     authenticator: &Authenticator,
     chain: &ScopeChain<'_>,
+    scheme: &'static str,
 ) -> Result<C, AuthError> {
-    let verified = authenticator
-        .verify::<C>(token)
-        .await
-        .map_err(|error| match error {
-            // The provider is down and the key unknown: the token may well be valid.
-            TokenError::KeysUnavailable => AuthError::from(AuthErrorKind::KeysUnavailable {
-                source: Some(Box::new(error)),
-            }),
-            error => AuthError::invalid_token(error),
-        })?;
+    let verified = match authenticator.verify_quietly::<C>(token).await {
+        Ok(verified) => verified,
+        Err(error) => {
+            let reason = error.reason();
+            let error = match error {
+                // The provider is down and the key unknown: the token may well be valid.
+                TokenError::KeysUnavailable => AuthError::from(AuthErrorKind::KeysUnavailable {
+                    source: Some(Box::new(error)),
+                }),
+                error => AuthError::invalid_token(error),
+            };
+            log_refused(&error, Some(reason), None, chain, scheme, || {
+                authenticator.provenance(token)
+            });
+            return Err(error);
+        }
+    };
     let required = security_scopes(chain);
     if !required.is_satisfied_by(verified.scopes.iter()) {
-        return Err(AuthError::insufficient_scope(&required));
+        let error = AuthError::insufficient_scope(&required);
+        let missing = required.first_missing(verified.scopes.iter());
+        log_refused(
+            &error,
+            None,
+            missing.map(Scope::as_str),
+            chain,
+            scheme,
+            || authenticator.provenance(token),
+        );
+        return Err(error);
+    }
+    if tracing::enabled!(target: "axum_scopes", tracing::Level::DEBUG) {
+        let (kid, issuer) = authenticator.provenance(token);
+        tracing::debug!(
+            target: "axum_scopes",
+            outcome = "accepted",
+            scheme,
+            required = %required.scope_str(),
+            kid = kid.as_deref(),
+            issuer = issuer.as_deref(),
+            "request authorized"
+        );
     }
     Ok(verified.claims)
+}
+
+/// `error`, logged as a refusal without a token (no credential, or one that cannot be read).
+fn refused(error: AuthError, chain: &ScopeChain<'_>, scheme: &'static str) -> AuthError {
+    log_refused(&error, None, None, chain, scheme, || (None, None));
+    error
+}
+
+/// The refusal event, see [`verify`].
+#[cold]
+fn log_refused(
+    error: &AuthError,
+    token_error: Option<&'static str>,
+    missing: Option<&'static str>,
+    chain: &ScopeChain<'_>,
+    scheme: &'static str,
+    provenance: impl FnOnce() -> (Option<String>, Option<String>),
+) {
+    let keys_unavailable = matches!(error.kind(), AuthErrorKind::KeysUnavailable { .. });
+    let enabled = if keys_unavailable {
+        tracing::enabled!(target: "axum_scopes", tracing::Level::WARN)
+    } else {
+        tracing::enabled!(target: "axum_scopes", tracing::Level::INFO)
+    };
+    if !enabled {
+        return;
+    }
+    let required = security_scopes(chain).scope_str();
+    let (kid, issuer) = provenance();
+    macro_rules! refused {
+        ($level:ident, $message:literal) => {
+            tracing::$level!(
+                target: "axum_scopes",
+                outcome = "refused",
+                reason = error.kind().reason(),
+                error = token_error,
+                scheme,
+                required = %required,
+                missing,
+                kid = kid.as_deref(),
+                issuer = issuer.as_deref(),
+                $message
+            )
+        };
+    }
+    if keys_unavailable {
+        refused!(
+            warn,
+            "request refused: the identity provider's keys are unavailable"
+        );
+    } else {
+        refused!(info, "request refused");
+    }
 }
 
 /// Adds the answers [`Authenticated`] documents in OpenAPI to the `openapi` module's map.

@@ -320,6 +320,45 @@ impl Authenticator {
         result
     }
 
+    /// [`Authenticator::verify`] without its rejection log, for the guards, which log each
+    /// outcome as one event of their own.
+    pub(crate) async fn verify_quietly<C: DeserializeOwned>(
+        &self,
+        token: &[u8],
+    ) -> Result<Verified<C>, TokenError> {
+        self.verify_inner(token).await
+    }
+
+    /// For an outcome's log event: the token's `kid` (as sent, at most 64 characters) and the
+    /// issuer of the key set that holds that `kid`. Parses the header again, so it is only
+    /// called when the event is enabled.
+    #[cold]
+    pub(crate) fn provenance(&self, token: &[u8]) -> (Option<String>, Option<String>) {
+        if token.len() > self.inner.checks.max_token_len {
+            return (None, None);
+        }
+        let Some(kid) = std::str::from_utf8(token)
+            .ok()
+            .and_then(|token| jsonwebtoken::decode_header(token).ok())
+            .and_then(|header| header.kid)
+        else {
+            return (None, None);
+        };
+        let issuer = self.inner.sources.iter().find_map(|source| {
+            let keys = source.keys.load();
+            keys.entries
+                .iter()
+                .find(|entry| entry.kid.as_deref() == Some(kid.as_str()))
+                .and_then(|entry| entry.validation.iss.as_ref())
+                .and_then(|iss| iss.iter().next().cloned())
+        });
+        let kid = match kid.char_indices().nth(64) {
+            Some((end, _)) => kid[..end].to_owned(),
+            None => kid,
+        };
+        (Some(kid), issuer)
+    }
+
     async fn verify_inner<C: DeserializeOwned>(
         &self,
         token: &[u8],

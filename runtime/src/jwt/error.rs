@@ -137,6 +137,35 @@ pub enum TokenError {
 }
 
 impl TokenError {
+    /// A stable `snake_case` name of the variant, for logs and metrics: `too_large`,
+    /// `malformed`, `disallowed_algorithm`, `invalid_signature`, `critical_header`, `expired`,
+    /// `not_yet_valid`, `missing_claim`, `invalid_issuer`, `invalid_audience`,
+    /// `invalid_claims`, `invalid_key`, `unknown_key`, `ambiguous_key`, `keys_unavailable`,
+    /// `wrong_type`, `no_signing_key` or `signing`.
+    #[must_use]
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::TooLarge => "too_large",
+            Self::Malformed(_) => "malformed",
+            Self::DisallowedAlgorithm(_) => "disallowed_algorithm",
+            Self::InvalidSignature(_) => "invalid_signature",
+            Self::CriticalHeader => "critical_header",
+            Self::Expired(_) => "expired",
+            Self::NotYetValid(_) => "not_yet_valid",
+            Self::MissingClaim { .. } => "missing_claim",
+            Self::InvalidIssuer(_) => "invalid_issuer",
+            Self::InvalidAudience(_) => "invalid_audience",
+            Self::InvalidClaims(_) => "invalid_claims",
+            Self::InvalidKey(_) => "invalid_key",
+            Self::UnknownKey => "unknown_key",
+            Self::AmbiguousKey => "ambiguous_key",
+            Self::KeysUnavailable => "keys_unavailable",
+            Self::WrongType => "wrong_type",
+            Self::NoSigningKey => "no_signing_key",
+            Self::Signing(_) => "signing",
+        }
+    }
+
     /// Maps a `jsonwebtoken` decoding failure to the variant naming what
     /// happened. Only runs on the rejection path.
     #[cold]

@@ -141,6 +141,22 @@ pub enum AuthErrorKind {
 }
 
 impl AuthErrorKind {
+    /// A stable `snake_case` name of the kind, for logs and metrics: `missing_credentials`,
+    /// `invalid_request`, `invalid_token`, `invalid_api_key`, `insufficient_scope`,
+    /// `cross_site_request` or `keys_unavailable`.
+    #[must_use]
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::MissingCredentials { .. } => "missing_credentials",
+            Self::InvalidRequest { .. } => "invalid_request",
+            Self::InvalidToken { .. } => "invalid_token",
+            Self::InvalidApiKey => "invalid_api_key",
+            Self::InsufficientScope { .. } => "insufficient_scope",
+            Self::CrossSiteRequest => "cross_site_request",
+            Self::KeysUnavailable { .. } => "keys_unavailable",
+        }
+    }
+
     /// The status code of the answer.
     #[must_use]
     pub fn status(&self) -> StatusCode {
