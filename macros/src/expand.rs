@@ -162,8 +162,8 @@ fn handler(function: &Function) -> TokenStream {
 /// With `#[utoipa::path(..)]` below: utoipa implements its traits on an inner type
 /// (`impl_for`), and `__path_<fn>`, which utoipa's `paths(..)` and utoipa-axum's `routes!`
 /// name, delegates to it and adds the security requirement and the dependencies' failure
-/// answers. Without it: a `__path_<fn>` that collides with utoipa's when `#[utoipa::path]` was
-/// written above `#[requires_scopes]` and has already run, so the mistake cannot pass silently.
+/// answers. Without it: a stand-in `__path_<fn>` behind a glob import, which a `__path_<fn>` of
+/// a `#[utoipa::path]` written above (and so already run) shadows; a probe then names the fix.
 fn openapi_path(item: &mut ItemFn, function: &Function, documented: &[TokenStream]) -> TokenStream {
     let fn_name = item.sig.ident.clone();
     let path = format_ident!("__path_{}", fn_name);
@@ -180,10 +180,31 @@ fn openapi_path(item: &mut ItemFn, function: &Function, documented: &[TokenStrea
         return TokenStream::new();
     }
     let Some(attr) = found else {
+        // A stand-in `__path_<fn>` behind a glob import: a `__path_<fn>` that
+        // `#[utoipa::path]` defined above (it has run already, so its operation lacks the
+        // security) shadows it, and the probe turns that into an error naming the fix.
+        let module = format_ident!("__axum_scopes_stand_in_{}", fn_name);
+        let message = format!(
+            "`#[utoipa::path]` is written above `#[requires_scopes]`, so it ran first and documents `{fn_name}` without its security requirement; write `#[requires_scopes(..)]` first and `#[utoipa::path(..)]` below it"
+        );
         return quote_spanned! {span=>
             #[doc(hidden)]
-            #[allow(non_camel_case_types, dead_code)]
-            pub struct #path {}
+            #[allow(non_snake_case)]
+            mod #module {
+                #[allow(non_camel_case_types, dead_code, unreachable_pub)]
+                pub struct #path;
+                #[automatically_derived]
+                impl ::axum_scopes::__private::StandIn for #path {}
+            }
+            #[allow(unused_imports)]
+            use #module::*;
+            const _: () = {
+                #[allow(unused_imports)]
+                use ::axum_scopes::__private::NotStandIn as _;
+                if !::axum_scopes::__private::StandInProbe::<#path>::IS_STAND_IN {
+                    ::core::panic!(#message);
+                }
+            };
         };
     };
     let inner = format_ident!("__axum_scopes_path_{}", fn_name);

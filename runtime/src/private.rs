@@ -163,6 +163,27 @@ pub trait NotSecurity {
 
 impl<T: ?Sized> NotSecurity for SecurityProbe<T> {}
 
+/// The `__path_<fn>` that `#[requires_scopes]` puts behind a glob import when no
+/// `#[utoipa::path]` is below it: an item `#[utoipa::path]` wrote above it shadows the stand-in,
+/// and [`StandInProbe`] tells which one the name resolves to.
+pub trait StandIn {}
+
+/// Whether `T` is a [`StandIn`].
+pub struct StandInProbe<T: ?Sized>(PhantomData<T>);
+
+impl<T: StandIn> StandInProbe<T> {
+    /// The stand-in: no `#[utoipa::path]` ran above `#[requires_scopes]`.
+    pub const IS_STAND_IN: bool = true;
+}
+
+/// The fallback of [`StandInProbe`]: `__path_<fn>` is utoipa's.
+pub trait NotStandIn {
+    /// Utoipa's `__path_<fn>`.
+    const IS_STAND_IN: bool = false;
+}
+
+impl<T: ?Sized> NotStandIn for StandInProbe<T> {}
+
 /// Tells, for an error type `E`, whether it documents its answers (`utoipa::IntoResponses`).
 pub struct ResponsesOf<E: ?Sized>(PhantomData<E>);
 

@@ -72,9 +72,12 @@ pub enum TokenError {
     #[error("token is not valid yet")]
     NotYetValid(#[source] JwtError),
     /// A registered claim that must be present is absent, or present with
-    /// a type `jsonwebtoken` cannot read (`"exp": "tomorrow"`; it does not
-    /// tell the two apart): `exp` always, `iss` once [`JwtKeys::issuer`] is
-    /// set, `aud` once [`JwtKeys::audience`] is set.
+    /// a scalar type `jsonwebtoken` cannot read (`"exp": "tomorrow"`, `true`,
+    /// `[]`; it does not tell the two apart): `exp` always, `iss` once
+    /// [`JwtKeys::issuer`] is set, `aud` once [`JwtKeys::audience`] is set.
+    /// A non-empty list or object there (`"exp": [1]`) is
+    /// [`TokenError::InvalidClaims`] instead: `jsonwebtoken` 12.0 stops reading
+    /// the payload inside it.
     #[error("token lacks the required `{claim}` claim")]
     MissingClaim {
         /// The registered claim name (`exp`, `iss`, `aud`, `nbf` or `sub`).

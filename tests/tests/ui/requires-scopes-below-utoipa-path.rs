@@ -1,5 +1,5 @@
 //! `#[utoipa::path]` must come below `#[requires_scopes]`: written above, it runs first and its
-//! `__path_read_items` would lack the security entry. The collision makes that loud.
+//! `__path_read_items` would lack the security entry. The error says which order is right.
 use axum_scopes::{HttpError, Security, SecurityScopes, dependency, requires_scopes};
 
 #[dependency]
