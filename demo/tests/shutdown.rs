@@ -111,3 +111,71 @@ fn an_idle_demo_exits_0_at_once_on_sigterm() {
         start.elapsed()
     );
 }
+
+/// A client trickling its headers is cut after the header-read timeout, while others are served.
+#[test]
+fn a_client_trickling_its_headers_is_cut_after_the_header_read_timeout() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_axum-scopes-demo"))
+        .args(["--port", "0", "--header-read-timeout", "1"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the demo starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("axum-scopes demo on http://")
+        .expect("the banner")
+        .parse()
+        .unwrap();
+    let mut slow = TcpStream::connect(addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let start = Instant::now();
+    for byte in b"GET /openapi.json HTTP/1.1\r\nHost: x" {
+        if slow.write_all(&[*byte]).is_err() {
+            break;
+        }
+        // Meanwhile another client is served at once.
+        if start.elapsed() < Duration::from_millis(300) {
+            let mut quick = TcpStream::connect(addr).unwrap();
+            quick
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            write!(
+                quick,
+                "GET /openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut answer = String::new();
+            quick.read_to_string(&mut answer).unwrap();
+            assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        if start.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+    }
+    // The server has closed the slow connection: reading gives EOF (or a reset), not a timeout.
+    let mut rest = Vec::new();
+    let read = slow.read_to_end(&mut rest);
+    assert!(
+        read.is_ok()
+            || read
+                .as_ref()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+        "{read:?}"
+    );
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(2500),
+        "cut after {elapsed:?}"
+    );
+    signal(&child, "TERM");
+    assert_eq!(
+        wait(&mut child, Duration::from_secs(15)).and_then(|s| s.code()),
+        Some(0)
+    );
+}

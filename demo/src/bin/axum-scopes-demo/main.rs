@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 mod log;
+mod serve;
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};
@@ -12,11 +13,7 @@ use axum::response::Response;
 use axum_scopes_demo::{AppState, DEFAULT_SECRET_KEY, PUBLIC_ROUTES, app, openapi};
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: axum-scopes-demo [--host ADDR] [--port PORT] [--routes]\n\nServes FastAPI's OAuth2-scopes tutorial. --routes prints each route and the scopes it requires.\nSECRET_KEY sets the signing secret; RUST_LOG the log filter.";
-
-/// How long in-flight requests (a login in bcrypt among them) may take to finish after
-/// SIGTERM or Ctrl-C before the demo exits anyway.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+const USAGE: &str = "usage: axum-scopes-demo [--host ADDR] [--port PORT] [--header-read-timeout SECONDS] [--routes]\n\nServes FastAPI's OAuth2-scopes tutorial. --routes prints each route and the scopes it requires.\n--header-read-timeout (default 10) closes connections whose request headers take longer.\nSIGTERM or Ctrl-C: stop accepting, finish requests in flight (at most 10 s), exit 0.\nSECRET_KEY sets the signing secret; RUST_LOG the log filter.";
 
 #[tokio::main]
 async fn main() {
@@ -37,8 +34,8 @@ async fn main() {
         .event_format(log::Line)
         .with_writer(writer)
         .init();
-    let addr = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Serve(addr)) => addr,
+    let (addr, header_timeout) = match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Serve(addr, header_timeout)) => (addr, header_timeout),
         Ok(Command::Routes) => {
             print!("{}", axum_scopes::openapi::route_table(&openapi()));
             return;
@@ -73,28 +70,7 @@ async fn main() {
     }
     let secret = secret.as_deref().unwrap_or(DEFAULT_SECRET_KEY);
     let router = app(AppState::new(secret.as_bytes())).layer(middleware::from_fn(access_log));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: no new connections, finishing the requests in flight");
-        let _ = stop_tx.send(());
-    });
-    let grace = async move {
-        let mut stop_rx = stop_rx;
-        let _ = stop_rx.changed().await;
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-    };
-    tokio::select! {
-        result = server => {
-            if let Err(error) = result {
-                eprintln!("server error: {error}");
-                std::process::exit(1);
-            }
-        }
-        () = grace => {
-            tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}: exiting anyway");
-        }
-    }
+    serve::serve(listener, router, header_timeout).await;
 }
 
 /// The request log: one event per request, at info, with the method, the path (never the
@@ -116,38 +92,17 @@ async fn access_log(request: Request, next: Next) -> Response {
     response
 }
 
-/// Ctrl-C, or SIGTERM where there are signals.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 /// What the command line asks for.
 enum Command {
-    Serve(SocketAddr),
+    /// Where to listen, and the header-read timeout.
+    Serve(SocketAddr, Duration),
     Routes,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
     let mut host = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut port = 8000;
+    let mut header_timeout = serve::HEADER_READ_TIMEOUT;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--host" => {
@@ -162,6 +117,17 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
                     .parse()
                     .map_err(|_| format!("--port: `{value}` is not a port number"))?;
             }
+            "--header-read-timeout" => {
+                let value = args.next().ok_or("--header-read-timeout needs seconds")?;
+                header_timeout = value
+                    .parse()
+                    .ok()
+                    .filter(|&seconds| seconds > 0)
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| {
+                        format!("--header-read-timeout: `{value}` is not a whole number of seconds above 0")
+                    })?;
+            }
             "--routes" => return Ok(Command::Routes),
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -170,5 +136,5 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    Ok(Command::Serve(SocketAddr::new(host, port)))
+    Ok(Command::Serve(SocketAddr::new(host, port), header_timeout))
 }
