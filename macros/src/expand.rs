@@ -617,7 +617,10 @@ impl ParamCode {
                 self.infos
                     .push(quote!(::axum_scopes::__private::Param::SecurityScopes));
                 self.extractions.push(quote_spanned! {span=>
-                    let #arg = ::axum_scopes::__private::security_scopes(&__axum_scopes_chain);
+                    let #arg = ::axum_scopes::__private::security_scopes_in(
+                        &__axum_scopes_chain,
+                        &<Self as ::axum_scopes::__private::Dependency>::INFO,
+                    );
                 });
             }
             ParamKind::Extractor | ParamKind::Body | ParamKind::Receiver(_) => {

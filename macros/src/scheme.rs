@@ -16,7 +16,7 @@ pub(crate) struct SchemeDecl {
     ident: Ident,
     name: Option<LitStr>,
     token_url: Option<LitStr>,
-    scopes: Vec<(LitStr, LitStr)>,
+    scopes: Vec<ScopeEntry>,
     /// Every error met while reading, reported together.
     errors: Errors,
 }
@@ -84,6 +84,31 @@ impl Parse for SchemeDecl {
     }
 }
 
+/// Consumes every token left in `input`.
+fn skip_rest(input: ParseStream) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((_, next)) = rest.token_tree() {
+            rest = next;
+        }
+        Ok(((), rest))
+    })
+}
+
+/// Consumes the tokens of `input` up to and including the next comma at this level.
+fn skip_past_comma(input: ParseStream) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            rest = next;
+            if matches!(&tree, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+        }
+        Ok(((), rest))
+    })
+}
+
 fn missing(ident: &Ident, field: &str) -> syn::Error {
     syn::Error::new(
         ident.span(),
@@ -112,14 +137,29 @@ impl SchemeDecl {
         } else if key == "scopes" {
             let entries;
             braced!(entries in body);
-            let list = Punctuated::<ScopeEntry, Token![,]>::parse_terminated(&entries)?;
             if std::mem::replace(seen_scopes, true) {
+                skip_rest(&entries)?;
                 return Err(duplicate());
             }
-            self.scopes = list
-                .into_iter()
-                .map(|entry| (entry.scope, entry.description))
-                .collect();
+            // Entry by entry: a bad one is reported and skipped, the others stay in the
+            // catalogue, and no token is left unread (syn would replace every error with
+            // "unexpected token" and the scheme would not be emitted).
+            while !entries.is_empty() {
+                match entries.parse::<ScopeEntry>() {
+                    Ok(entry) => self.scopes.push(entry),
+                    Err(error) => {
+                        self.errors.push(error);
+                        skip_past_comma(&entries)?;
+                        continue;
+                    }
+                }
+                if !entries.is_empty()
+                    && let Err(error) = entries.parse::<Token![,]>()
+                {
+                    self.errors.push(error);
+                    skip_past_comma(&entries)?;
+                }
+            }
         } else {
             return Err(syn::Error::new(
                 key.span(),
@@ -133,9 +173,11 @@ impl SchemeDecl {
     }
 }
 
+/// `"scope" => "description"`, optionally followed by `implies ["other", ..]`.
 struct ScopeEntry {
     scope: LitStr,
     description: LitStr,
+    implies: Vec<LitStr>,
 }
 
 impl Parse for ScopeEntry {
@@ -143,8 +185,140 @@ impl Parse for ScopeEntry {
         let scope = input.parse()?;
         input.parse::<Token![=>]>()?;
         let description = input.parse()?;
-        Ok(Self { scope, description })
+        let mut implies = Vec::new();
+        if input.peek(Ident) {
+            let keyword: Ident = input.parse()?;
+            if keyword != "implies" {
+                return Err(syn::Error::new(
+                    keyword.span(),
+                    format!(
+                        "unexpected `{keyword}`; write `implies [\"other:scope\"]` after the description, or a comma"
+                    ),
+                ));
+            }
+            let list;
+            syn::bracketed!(list in input);
+            implies = Punctuated::<LitStr, Token![,]>::parse_terminated(&list)?
+                .into_iter()
+                .collect();
+        }
+        Ok(Self {
+            scope,
+            description,
+            implies,
+        })
     }
+}
+
+/// Checks the catalogue's implications (every implied scope declared, none implying itself, no
+/// cycle), reporting each error at its literal, and returns each valid scope's implied scopes,
+/// closed transitively, in catalogue order.
+fn implications(valid: &[&ScopeEntry], errors: &mut Errors) -> Vec<Vec<String>> {
+    let names: Vec<String> = valid.iter().map(|entry| entry.scope.value()).collect();
+    let declared = names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Direct edges, by index.
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); valid.len()];
+    for (from, entry) in valid.iter().enumerate() {
+        for implied in &entry.implies {
+            let text = implied.value();
+            match names.iter().position(|name| *name == text) {
+                Some(to) if to == from => errors.push(syn::Error::new(
+                    implied.span(),
+                    format!("`{text}` implies itself; remove it from its own `implies` list"),
+                )),
+                Some(to) => {
+                    if !edges[from].contains(&to) {
+                        edges[from].push(to);
+                    }
+                }
+                None => errors.push(syn::Error::new(
+                    implied.span(),
+                    format!(
+                        "`{text}`, implied by `{}`, is not in the catalogue; declare it (`\"{text}\" => \"...\"`) or imply one of {declared}",
+                        entry.scope.value()
+                    ),
+                )),
+            }
+        }
+    }
+    // A cycle: report it once, at the implication that closes it.
+    let mut reported = false;
+    for start in 0..valid.len() {
+        if reported {
+            break;
+        }
+        if let Some(path) = cycle_from(start, &edges) {
+            let closing = path[path.len() - 2];
+            let implied = valid[closing]
+                .implies
+                .iter()
+                .find(|lit| lit.value() == names[start])
+                .map_or_else(|| valid[closing].scope.span(), LitStr::span);
+            let chain = path
+                .iter()
+                .map(|&i| format!("`{}`", names[i]))
+                .collect::<Vec<_>>()
+                .join(" implies ");
+            errors.push(syn::Error::new(
+                implied,
+                format!(
+                    "implication cycle: {chain}; scopes that imply each other grant the same, so keep one of them or drop an implication"
+                ),
+            ));
+            reported = true;
+        }
+    }
+    // The transitive closure, in catalogue order, without the scope itself.
+    (0..valid.len())
+        .map(|from| {
+            let mut seen = vec![false; valid.len()];
+            let mut stack = edges[from].clone();
+            while let Some(next) = stack.pop() {
+                if next != from && !seen[next] {
+                    seen[next] = true;
+                    stack.extend(edges[next].iter().copied());
+                }
+            }
+            (0..valid.len())
+                .filter(|&i| seen[i])
+                .map(|i| names[i].clone())
+                .collect()
+        })
+        .collect()
+}
+
+/// A path `start -> .. -> start` through `edges`, if there is one.
+fn cycle_from(start: usize, edges: &[Vec<usize>]) -> Option<Vec<usize>> {
+    fn walk(
+        node: usize,
+        start: usize,
+        edges: &[Vec<usize>],
+        path: &mut Vec<usize>,
+        seen: &mut [bool],
+    ) -> bool {
+        for &next in &edges[node] {
+            if next == start {
+                path.push(next);
+                return true;
+            }
+            if !seen[next] {
+                seen[next] = true;
+                path.push(next);
+                if walk(next, start, edges, path, seen) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let mut path = vec![start];
+    let mut seen = vec![false; edges.len()];
+    walk(start, start, edges, &mut path, &mut seen).then_some(path)
 }
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
@@ -164,24 +338,41 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     } = decl;
     // Every scope is checked; the valid ones stay in the catalogue, so the scheme's users do
     // not fail too.
-    let literals: Vec<LitStr> = scopes.iter().map(|(scope, _)| scope.clone()).collect();
+    let literals: Vec<LitStr> = scopes.iter().map(|entry| entry.scope.clone()).collect();
     valid::check_scopes(&literals, &mut errors);
-    let mut valid: Vec<(&LitStr, &LitStr)> = Vec::new();
-    for (scope, description) in &scopes {
-        let text = scope.value();
+    let mut valid: Vec<&ScopeEntry> = Vec::new();
+    for entry in &scopes {
+        let text = entry.scope.value();
         let well_formed = !text.is_empty() && text.chars().all(valid::is_scope_char);
-        if well_formed && !valid.iter().any(|(kept, _)| kept.value() == text) {
-            valid.push((scope, description));
+        if well_formed && !valid.iter().any(|kept| kept.scope.value() == text) {
+            valid.push(entry);
         }
     }
+    let closure = implications(&valid, &mut errors);
+    let clean = errors.0.is_none();
     let name = name.unwrap_or_else(|| LitStr::new("OAuth2PasswordBearer", ident.span()));
     let token_url = token_url.unwrap_or_else(|| LitStr::new("token", ident.span()));
     let error = errors.finish().err().map(|error| error.to_compile_error());
-    let entries = valid.iter().map(|(scope, description)| {
+    let entries = valid.iter().map(|entry| {
+        let (scope, description) = (&entry.scope, &entry.description);
         quote! {
             ::axum_scopes::__private::ScopeInfo::new(::axum_scopes::__private::Scope::new(#scope), #description)
         }
     });
+    // Only scopes that imply something; after an error, none (the catalogue stays usable).
+    let implied = valid
+        .iter()
+        .zip(&closure)
+        .filter(|(_, implies)| clean && !implies.is_empty())
+        .map(|(entry, implies)| {
+            let scope = &entry.scope;
+            quote! {
+                ::axum_scopes::__private::Implication::new(
+                    ::axum_scopes::__private::Scope::new(#scope),
+                    &[#(::axum_scopes::__private::Scope::new(#implies)),*],
+                )
+            }
+        });
     quote! {
         #(#attrs)*
         #[derive(Debug, Clone, Copy, Default)]
@@ -193,7 +384,8 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                 #name,
                 #token_url,
                 &[#(#entries),*],
-            );
+            )
+            .with_implications(&[#(#implied),*]);
         }
 
         #error

@@ -19,7 +19,7 @@ use crate::jwt::{Authenticator, TokenError};
 use crate::openapi::insert_responses;
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::scheme::Scheme;
-use crate::scope::Scope;
+use crate::scope::{Implication, Scope};
 
 /// The verified claims of the request's bearer token, after every scope the handler and the
 /// dependencies above require was found in the token: no `get_current_user` to write.
@@ -107,7 +107,13 @@ where
         let config = authenticator.config();
         let result = match find_credential::<Src>(parts, config) {
             Ok(Some(token)) => {
-                verify::<C>(token.as_bytes(), &authenticator, chain, S::INFO.name).await
+                verify::<C>(
+                    token.as_bytes(),
+                    &authenticator,
+                    chain,
+                    (S::INFO.name, S::INFO.implications),
+                )
+                .await
             }
             Ok(None) => Err(refused(
                 AuthError::missing_credentials(Src::KIND),
@@ -150,9 +156,14 @@ where
         let authenticator = Authenticator::from_ref(state);
         let config = authenticator.config();
         let result = match find_credential::<BearerHeader>(parts, config) {
-            Ok(Some(token)) => verify::<C>(token.as_bytes(), &authenticator, chain, S::INFO.name)
-                .await
-                .map(Some),
+            Ok(Some(token)) => verify::<C>(
+                token.as_bytes(),
+                &authenticator,
+                chain,
+                (S::INFO.name, S::INFO.implications),
+            )
+            .await
+            .map(Some),
             Ok(None) => {
                 tracing::debug!(
                     target: "axum_scopes",
@@ -185,7 +196,7 @@ async fn verify<C: DeserializeOwned>(
     token: &[u8],
     authenticator: &Authenticator,
     chain: &ScopeChain<'_>,
-    scheme: &'static str,
+    (scheme, implications): (&'static str, &'static [Implication]),
 ) -> Result<C, AuthError> {
     let verified = match authenticator.verify_quietly::<C>(token).await {
         Ok(verified) => verified,
@@ -204,7 +215,7 @@ async fn verify<C: DeserializeOwned>(
             return Err(error);
         }
     };
-    let required = security_scopes(chain);
+    let required = security_scopes(chain).with_implications(implications);
     if !required.is_satisfied_by(verified.scopes.iter()) {
         let error = AuthError::insufficient_scope(&required);
         let missing = required.first_missing(verified.scopes.iter());

@@ -101,6 +101,35 @@ pub use axum_scopes_macros::{dependency, requires_scopes, scoped};
 ///     Twice { token_url: "token", scopes: { "me" => "Me.", "me" => "Me again." } }
 /// }
 /// ```
+///
+/// A scope may imply others: `implies [..]` after its description. A token granted it then
+/// satisfies every scope it implies, transitively, wherever granted scopes meet required ones
+/// ([`SecurityScopes::is_satisfied_by`] and `first_missing`, [`Authenticated`]); what a route
+/// requires, its `scope="..."` challenge and its OpenAPI `security` are unchanged. The closure
+/// is computed at compile time; an implied scope the catalogue does not declare, a scope
+/// implying itself and a cycle are compile errors at the literal. OpenAPI describes each
+/// scope with what it implies.
+///
+/// ```
+/// axum_scopes::oauth2_password_bearer! {
+///     pub Api {
+///         token_url: "token",
+///         scopes: {
+///             "admin" => "Everything." implies ["items:write", "me"],
+///             "items:write" => "Write items." implies ["items:read"],
+///             "items:read" => "Read items.",
+///             "me" => "Read yourself.",
+///         }
+///     }
+/// }
+///
+/// use axum_scopes::Scheme;
+/// let implied: Vec<&str> = Api::INFO.implied_by("admin").iter().map(|s| s.as_str()).collect();
+/// assert_eq!(implied, ["items:write", "items:read", "me"]);
+/// let required = axum_scopes::SecurityScopes::new([axum_scopes::Scope::new("items:read")])
+///     .with_implications(Api::INFO.implications);
+/// assert!(required.is_satisfied_by(["admin"]));
+/// ```
 pub use axum_scopes_macros::oauth2_password_bearer;
 
 pub use crate::credential::{AuthConfig, BearerToken};

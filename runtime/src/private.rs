@@ -10,11 +10,12 @@ pub use crate::check::{Message, enforces_scopes, has_repeats, scheme_lacking, un
 pub use crate::credential::Credential;
 pub use crate::dependency::tree::{
     DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, resolve, security_scopes,
+    security_scopes_in,
 };
 pub use crate::dependency::{Dependency, Resolve, Security};
 pub use crate::openapi::{document_http_errors, document_responses, secure_operation};
 pub use crate::scheme::{Scheme, SchemeInfo, ScopeInfo};
-pub use crate::scope::{Requirement, Scope, SecurityScopes};
+pub use crate::scope::{Implication, Requirement, Scope, SecurityScopes};
 pub use axum::extract::State;
 pub use axum::response::Response as HttpResponse;
 pub use http::request::Parts as RequestParts;

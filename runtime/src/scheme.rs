@@ -1,6 +1,18 @@
 //! Security schemes and their scope catalogues.
 
-use crate::scope::{Scope, str_eq};
+use crate::scope::{Implication, Scope, str_eq};
+
+/// Whether `scopes` declares `scope`, in a constant.
+const fn declares(scopes: &[ScopeInfo], scope: &str) -> bool {
+    let mut i = 0;
+    while i < scopes.len() {
+        if str_eq(scopes[i].scope.as_str(), scope) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
 
 /// A security scheme: where tokens come from and which scopes exist.
 ///
@@ -23,6 +35,10 @@ pub struct SchemeInfo {
     pub token_url: &'static str,
     /// The scope catalogue: every scope the scheme knows, with its description.
     pub scopes: &'static [ScopeInfo],
+    /// What each scope implies, transitively: a token granted `items:write` holds
+    /// `items:read` too when the catalogue says `"items:write" => ".." implies ["items:read"]`.
+    /// Empty when nothing implies anything.
+    pub implications: &'static [Implication],
 }
 
 impl SchemeInfo {
@@ -54,7 +70,46 @@ impl SchemeInfo {
             name,
             token_url,
             scopes,
+            implications: &[],
         }
+    }
+
+    /// The same scheme with `implications` (computed by `oauth2_password_bearer!` from the
+    /// catalogue's `implies [..]`, closed transitively).
+    ///
+    /// # Panics
+    ///
+    /// When an implication names a scope the catalogue does not declare. Meant for constants,
+    /// where the panic is a compile error.
+    #[must_use]
+    pub const fn with_implications(mut self, implications: &'static [Implication]) -> Self {
+        let mut i = 0;
+        while i < implications.len() {
+            assert!(
+                declares(self.scopes, implications[i].scope.as_str()),
+                "an implication names a scope the catalogue does not declare"
+            );
+            let mut j = 0;
+            while j < implications[i].implies.len() {
+                assert!(
+                    declares(self.scopes, implications[i].implies[j].as_str()),
+                    "an implication names a scope the catalogue does not declare"
+                );
+                j += 1;
+            }
+            i += 1;
+        }
+        self.implications = implications;
+        self
+    }
+
+    /// The scopes a token granted `scope` holds besides it, per the catalogue's implications.
+    #[must_use]
+    pub fn implied_by(&self, scope: &str) -> &'static [Scope] {
+        self.implications
+            .iter()
+            .find(|implication| implication.scope == scope)
+            .map_or(&[], |implication| implication.implies)
     }
 
     /// The scopes of `requested` that the catalogue declares, each once, in the order first

@@ -219,6 +219,45 @@ pub struct SecurityScopes {
     pub(crate) scopes: Vec<Scope>,
     /// Only with `any(..)`/`all(..)` requirements: the plain scopes and the requirements.
     pub(crate) expression: Option<(Vec<Scope>, Vec<Requirement>)>,
+    /// What the scheme's catalogue says each scope implies: a granted scope also satisfies
+    /// the scopes it implies. Empty for catalogues without implications.
+    pub(crate) implications: &'static [Implication],
+}
+
+/// One scope of a catalogue and every scope it implies, transitively (computed by
+/// `oauth2_password_bearer!` at compile time from `"a" => ".." implies ["b"]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Implication {
+    /// The implying scope.
+    pub scope: Scope,
+    /// Every scope a token granted `scope` also holds, transitively, without `scope` itself.
+    pub implies: &'static [Scope],
+}
+
+impl Implication {
+    /// An implication entry.
+    #[must_use]
+    pub const fn new(scope: Scope, implies: &'static [Scope]) -> Self {
+        Self { scope, implies }
+    }
+}
+
+/// Whether `granted` holds `required`, itself or through a granted scope that implies it.
+fn grants<'g>(
+    granted: impl Iterator<Item = &'g str>,
+    required: &str,
+    implications: &[Implication],
+) -> bool {
+    if implications.is_empty() {
+        return granted.into_iter().any(|g| g == required);
+    }
+    granted.into_iter().any(|g| {
+        g == required
+            || implications.iter().any(|implication| {
+                implication.scope.as_str() == g
+                    && implication.implies.iter().any(|s| s.as_str() == required)
+            })
+    })
 }
 
 impl SecurityScopes {
@@ -244,7 +283,29 @@ impl SecurityScopes {
         Self {
             scopes: kept,
             expression: None,
+            implications: &[],
         }
+    }
+
+    /// The same requirement, where a granted scope also satisfies every scope `implications`
+    /// says it implies (a scheme's [`SchemeInfo::implications`](crate::scheme::SchemeInfo::implications)).
+    /// The requirement itself, [`scopes`](Self::scopes) and [`scope_str`](Self::scope_str), is
+    /// unchanged: it names what the route requires, not the expansion.
+    ///
+    /// ```
+    /// use axum_scopes::scope::Implication;
+    /// use axum_scopes::{Scope, SecurityScopes};
+    ///
+    /// static IMPLICATIONS: [Implication; 1] =
+    ///     [Implication::new(Scope::new("items:write"), &[Scope::new("items:read")])];
+    /// let required = SecurityScopes::new([Scope::new("items:read")]).with_implications(&IMPLICATIONS);
+    /// assert!(required.is_satisfied_by(["items:write"]));
+    /// assert_eq!(required.scope_str(), "items:read");
+    /// ```
+    #[must_use]
+    pub fn with_implications(mut self, implications: &'static [Implication]) -> Self {
+        self.implications = implications;
+        self
     }
 
     /// Every required scope, outermost first.
@@ -295,7 +356,7 @@ impl SecurityScopes {
         plain
             .iter()
             .copied()
-            .find(|required| !granted.clone().any(|g| g == required.as_str()))
+            .find(|required| !grants(granted.clone(), required.as_str(), self.implications))
     }
 
     /// Whether `granted` satisfies the whole requirement: every plain scope and every
@@ -309,7 +370,7 @@ impl SecurityScopes {
         if self.first_missing(granted.clone()).is_some() {
             return false;
         }
-        let has = |scope: &str| granted.clone().any(|g| g == scope);
+        let has = |scope: &str| grants(granted.clone(), scope, self.implications);
         self.requirements()
             .iter()
             .all(|requirement| requirement.is_satisfied_by(&has))

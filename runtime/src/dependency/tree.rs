@@ -273,6 +273,22 @@ pub fn security_scopes(chain: &ScopeChain<'_>) -> SecurityScopes {
     SecurityScopes {
         scopes: chain.to_vec(),
         expression,
+        implications: &[],
+    }
+}
+
+/// [`security_scopes`] for the dependency `info`, with the implications of the catalogue of its
+/// credential parameter (`BearerToken<S>` and the like), if it has one.
+#[must_use]
+pub fn security_scopes_in(chain: &ScopeChain<'_>, info: &DependencyInfo) -> SecurityScopes {
+    let scopes = security_scopes(chain);
+    let scheme = info.params.iter().find_map(|param| match param {
+        Param::Credential(scheme) => Some(*scheme),
+        _ => None,
+    });
+    match scheme {
+        Some(scheme) => scopes.with_implications(scheme.implications),
+        None => scopes,
     }
 }
 

@@ -394,7 +394,21 @@ pub fn security_scheme(info: &SchemeInfo) -> SecurityScheme {
     let scopes = info
         .scopes
         .iter()
-        .map(|entry| (entry.scope.as_str(), entry.description))
+        .map(|entry| {
+            let implied = info.implied_by(entry.scope.as_str());
+            let name = entry.scope.as_str().to_owned();
+            if implied.is_empty() {
+                return (name, entry.description.to_owned());
+            }
+            let names: Vec<String> = implied
+                .iter()
+                .map(|s| format!("`{}`", s.as_str()))
+                .collect();
+            (
+                name,
+                format!("{} Implies {}.", entry.description, names.join(", ")),
+            )
+        })
         .collect::<Scopes>();
     SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
         info.token_url,
