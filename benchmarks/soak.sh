@@ -67,14 +67,14 @@ after_fds=$(fds)
 } | tee "$out"
 
 echo "soak: slow clients" >&2
-read -r _ base_rps base_p99 base_errors <<<"$(run_wrk 64 10)"
+read -r _ base_rps base_p99 base_errors <<<"$(run_wrk 64 5)"
 python3 benchmarks/slow_clients.py 127.0.0.1 $port "$slow" 25 >"$root/target/slow-clients.txt" &
 slow_pid=$!
 sleep 3
-read -r _ slow_rps slow_p99 slow_errors <<<"$(run_wrk 64 10)"
 slow_fds=$(fds)
+read -r _ slow_rps slow_p99 slow_errors <<<"$(run_wrk 64 5)"
 wait $slow_pid
 {
     echo "- $slow slow clients (one header byte a second) against a header-read timeout of 10 s: $(cat "$root/target/slow-clients.txt" | sed 's/^slow clients: //')."
-    echo "- Meanwhile 64 other connections: $slow_rps req/s, p99 $slow_p99, errors $slow_errors; without the slow clients: $base_rps req/s, p99 $base_p99, errors $base_errors. Descriptors while the slow clients were connected: $slow_fds; after: $(fds)."
+    echo "- Meanwhile 64 other connections: $slow_rps req/s, p99 $slow_p99, errors $slow_errors; without the slow clients: $base_rps req/s, p99 $base_p99, errors $base_errors. Open descriptors 3 s after the slow clients connected: $slow_fds; after they were cut: $(fds)."
 } | tee -a "$out"
