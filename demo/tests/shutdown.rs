@@ -10,8 +10,14 @@ use std::time::{Duration, Instant};
 
 /// The demo on a port of the system's choice, and its address.
 fn start() -> (Child, SocketAddr) {
+    start_with(&[])
+}
+
+/// [`start`] with more arguments.
+fn start_with(args: &[&str]) -> (Child, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_axum-scopes-demo"))
         .args(["--port", "0"])
+        .args(args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -115,22 +121,8 @@ fn an_idle_demo_exits_0_at_once_on_sigterm() {
 /// A client trickling its headers is cut after the header-read timeout, while others are served.
 #[test]
 fn a_client_trickling_its_headers_is_cut_after_the_header_read_timeout() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_axum-scopes-demo"))
-        .args(["--port", "0", "--header-read-timeout", "1"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the demo starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let addr: SocketAddr = line
-        .trim()
-        .strip_prefix("axum-scopes demo on http://")
-        .expect("the banner")
-        .parse()
-        .unwrap();
+    let (child, addr) = start_with(&["--header-read-timeout", "1"]);
+    let mut child = child;
     let mut slow = TcpStream::connect(addr).unwrap();
     slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let start = Instant::now();

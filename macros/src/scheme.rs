@@ -47,13 +47,7 @@ impl Parse for SchemeDecl {
             Err(error) => {
                 decl.errors.push(error);
                 // Skip whatever follows so the item is still emitted.
-                input.step(|cursor| {
-                    let mut rest = *cursor;
-                    while let Some((_, next)) = rest.token_tree() {
-                        rest = next;
-                    }
-                    Ok(((), rest))
-                })?;
+                skip_rest(input)?;
                 return Ok(decl);
             }
         };
@@ -62,16 +56,7 @@ impl Parse for SchemeDecl {
             if let Err(error) = decl.field(&body, &mut seen_scopes) {
                 decl.errors.push(error);
                 // Resume after the next comma at this level.
-                body.step(|cursor| {
-                    let mut rest = *cursor;
-                    while let Some((tree, next)) = rest.token_tree() {
-                        rest = next;
-                        if matches!(&tree, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
-                            break;
-                        }
-                    }
-                    Ok(((), rest))
-                })?;
+                skip_past_comma(&body)?;
             }
         }
         if decl.token_url.is_none() {

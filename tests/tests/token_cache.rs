@@ -190,17 +190,22 @@ async fn the_off_switch_caches_nothing() {
     assert!(!TokenCacheOptions::default().max_entries(0).is_enabled());
 }
 
+/// An authenticator on `provider`'s JWKS URL, refreshing on every unknown `kid`.
+async fn remote(provider: &Provider) -> Authenticator {
+    dangerous::allow_http(Authenticator::builder())
+        .issuer(Issuer::new(provider.issuer()).jwks_url(provider.jwks_url()))
+        .jwks_options(JwksOptions::default().min_refresh_interval(Duration::ZERO))
+        .build()
+        .await
+        .expect("authenticator builds")
+}
+
 #[tokio::test]
 async fn a_token_of_a_key_withdrawn_by_a_refresh_is_not_served_from_the_cache() {
     let old = TestKey::rsa("old");
     let new = TestKey::from_fixture("rsa-rotated", "new", Algorithm::RS256);
     let provider = Provider::start(std::slice::from_ref(&old)).await;
-    let auth = dangerous::allow_http(Authenticator::builder())
-        .issuer(Issuer::new(provider.issuer()).jwks_url(provider.jwks_url()))
-        .jwks_options(JwksOptions::default().min_refresh_interval(Duration::ZERO))
-        .build()
-        .await
-        .expect("authenticator builds");
+    let auth = remote(&provider).await;
     let body = json!({ "sub": "alice", "iss": provider.issuer(), "exp": now() + 600 });
     let old_token = old.sign(&body);
     assert_eq!(sub(&auth, &old_token).await.unwrap(), "alice");
@@ -224,12 +229,7 @@ async fn a_refresh_that_keeps_the_key_keeps_its_cached_tokens() {
     let key = TestKey::rsa("k1");
     let other = TestKey::from_fixture("rsa-rotated", "k2", Algorithm::RS256);
     let provider = Provider::start(std::slice::from_ref(&key)).await;
-    let auth = dangerous::allow_http(Authenticator::builder())
-        .issuer(Issuer::new(provider.issuer()).jwks_url(provider.jwks_url()))
-        .jwks_options(JwksOptions::default().min_refresh_interval(Duration::ZERO))
-        .build()
-        .await
-        .expect("authenticator builds");
+    let auth = remote(&provider).await;
     let body = json!({ "sub": "alice", "iss": provider.issuer(), "exp": now() + 600 });
     let token = key.sign(&body);
     sub(&auth, &token).await.unwrap();

@@ -108,6 +108,89 @@ impl Visit for Fields<'_, '_> {
     }
 }
 
+/// Where the log lines go: on a worker thread of the runtime, into a buffer of that thread,
+/// handed to the writer thread (tracing-appender's non-blocking writer) as one chunk when it
+/// holds [`CHUNK`] bytes and whenever the worker runs out of work ([`flush_thread`] from the
+/// runtime's `on_thread_park`), so under load a line costs a copy and when idle it leaves at once.
+/// Elsewhere (the main thread, before the runtime) a line is handed over by itself.
+#[derive(Clone)]
+pub(crate) struct Buffered {
+    out: tracing_appender::non_blocking::NonBlocking,
+}
+
+/// The chunk a worker's buffer is handed over at.
+const CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    /// `Some` on the runtime's worker threads (see [`start_buffering`]).
+    static PENDING: std::cell::RefCell<Option<(Vec<u8>, Buffered)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+impl Buffered {
+    pub(crate) fn new(out: tracing_appender::non_blocking::NonBlocking) -> Self {
+        Self { out }
+    }
+
+    /// Makes this thread buffer its lines: call on each worker thread as it starts.
+    pub(crate) fn start_buffering(&self) {
+        let writer = self.clone();
+        PENDING.with(|pending| {
+            *pending.borrow_mut() = Some((Vec::with_capacity(CHUNK * 2), writer));
+        });
+    }
+}
+
+/// Hands this thread's pending lines to the writer thread.
+pub(crate) fn flush_thread() {
+    PENDING.with(|pending| {
+        if let Some((buffer, writer)) = pending.borrow_mut().as_mut()
+            && !buffer.is_empty()
+        {
+            // The writer waits for room rather than drop lines; an error means it is gone.
+            let _ = std::io::Write::write_all(&mut writer.out.clone(), buffer);
+            buffer.clear();
+        }
+    });
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffered {
+    type Writer = BufferedRef<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        BufferedRef(self)
+    }
+}
+
+/// What [`Buffered`] lends the formatter for one line: no clone of the writer per line.
+pub(crate) struct BufferedRef<'a>(&'a Buffered);
+
+impl std::io::Write for BufferedRef<'_> {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        let buffered = PENDING.with(|pending| {
+            let mut pending = pending.borrow_mut();
+            let Some((buffer, _)) = pending.as_mut() else {
+                return false;
+            };
+            buffer.extend_from_slice(line);
+            let full = buffer.len() >= CHUNK;
+            drop(pending);
+            if full {
+                flush_thread();
+            }
+            true
+        });
+        if !buffered {
+            self.0.out.clone().write_all(line)?;
+        }
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A message as written, with control characters (line breaks among them) escaped.
 fn text(writer: &mut Writer<'_>, message: &str) -> fmt::Result {
     for c in message.chars() {

@@ -15,25 +15,42 @@ use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "usage: axum-scopes-demo [--host ADDR] [--port PORT] [--header-read-timeout SECONDS] [--routes]\n\nServes FastAPI's OAuth2-scopes tutorial. --routes prints each route and the scopes it requires.\n--header-read-timeout (default 10) closes connections whose request headers take longer.\nSIGTERM or Ctrl-C: stop accepting, finish requests in flight (at most 10 s), exit 0.\nSECRET_KEY sets the signing secret; RUST_LOG the log filter.";
 
-#[tokio::main]
-async fn main() {
+fn main() {
     // The log is written by a thread of its own (tracing-appender), in batches of up to 64 KiB,
     // so a request never waits on stdout; when the writer falls behind by more than its queue,
-    // requests wait rather than lines being lost. The guard flushes what is left when `main`
-    // returns.
+    // requests wait rather than lines being lost. Worker threads hand it their lines in chunks
+    // (log.rs), flushed whenever a worker runs out of work and when it stops. The guard,
+    // dropped after the runtime, writes what is left.
     let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .finish(std::io::BufWriter::with_capacity(
             64 * 1024,
             std::io::stdout(),
         ));
+    let writer = log::Buffered::new(writer);
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .event_format(log::Line)
-        .with_writer(writer)
+        .with_writer(writer.clone())
         .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_start(move || writer.start_buffering())
+        .on_thread_park(log::flush_thread)
+        .on_thread_stop(log::flush_thread)
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("cannot start the runtime: {error}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn run() {
     let (addr, header_timeout) = match parse_args(std::env::args().skip(1)) {
         Ok(Command::Serve(addr, header_timeout)) => (addr, header_timeout),
         Ok(Command::Routes) => {
