@@ -57,11 +57,12 @@ struct Fields<'w, 'a> {
 
 impl Fields<'_, '_> {
     fn name(&mut self, field: &Field) -> fmt::Result {
-        if field.name() == "message" {
-            self.writer.write_char(' ')
-        } else {
-            write!(self.writer, " {}=", field.name())
+        self.writer.write_char(' ')?;
+        if field.name() != "message" {
+            self.writer.write_str(field.name())?;
+            self.writer.write_char('=')?;
         }
+        Ok(())
     }
 }
 
@@ -71,6 +72,11 @@ impl Visit for Fields<'_, '_> {
             self.result = self.name(field).and_then(|()| {
                 if field.name() == "message" {
                     text(self.writer, value)
+                } else if is_plain(value) {
+                    // What `{:?}` would write, without its escaping machinery.
+                    self.writer.write_char('"')?;
+                    self.writer.write_str(value)?;
+                    self.writer.write_char('"')
                 } else {
                     write!(self.writer, "{value:?}")
                 }
@@ -82,7 +88,7 @@ impl Visit for Fields<'_, '_> {
         if self.result.is_ok() {
             self.result = self
                 .name(field)
-                .and_then(|()| write!(self.writer, "{value}"));
+                .and_then(|()| write_u64(self.writer, value));
         }
     }
 
@@ -191,6 +197,28 @@ impl std::io::Write for BufferedRef<'_> {
     }
 }
 
+/// Whether `value` needs no escaping in a debug string: printable ASCII without `"` or `\`.
+fn is_plain(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+}
+
+/// `value` in decimal, without `core::fmt`'s padding machinery.
+fn write_u64(writer: &mut Writer<'_>, mut value: u64) -> fmt::Result {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + u8::try_from(value % 10).unwrap_or(0);
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    writer.write_str(std::str::from_utf8(&digits[start..]).map_err(|_| fmt::Error)?)
+}
+
 /// A message as written, with control characters (line breaks among them) escaped.
 fn text(writer: &mut Writer<'_>, message: &str) -> fmt::Result {
     for c in message.chars() {
@@ -261,6 +289,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, "the tutorial's secret\\nINFO forged");
+    }
+
+    #[test]
+    fn plain_strings_and_numbers_are_written_as_debug_would() {
+        for value in [
+            "/users/me/items/",
+            "GET",
+            "a b",
+            "",
+            "quote\"",
+            "back\\slash",
+            "tab\t",
+            "é",
+        ] {
+            let mut out = String::new();
+            let mut writer = Writer::new(&mut out);
+            if is_plain(value) {
+                writer.write_char('"').unwrap();
+                writer.write_str(value).unwrap();
+                writer.write_char('"').unwrap();
+            } else {
+                write!(writer, "{value:?}").unwrap();
+            }
+            assert_eq!(out, format!("{value:?}"), "{value}");
+        }
+        for value in [0, 7, 10, 200, 4_294_967_296, u64::MAX] {
+            let mut out = String::new();
+            write_u64(&mut Writer::new(&mut out), value).unwrap();
+            assert_eq!(out, value.to_string());
+        }
     }
 
     #[test]

@@ -101,7 +101,7 @@ async fn access_log(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     tracing::info!(
         target: "axum_scopes_demo::access",
-        method = %method,
+        method = method.as_str(),
         path = uri.path(),
         status = response.status().as_u16(),
         micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
