@@ -288,7 +288,7 @@ impl SecurityScopes {
     }
 
     /// The same requirement, where a granted scope also satisfies every scope `implications`
-    /// says it implies (a scheme's [`SchemeInfo::implications`](crate::scheme::SchemeInfo::implications)).
+    /// says it implies (a scheme's `SchemeInfo::implications`, from its catalogue).
     /// The requirement itself, [`scopes`](Self::scopes) and [`scope_str`](Self::scope_str), is
     /// unchanged: it names what the route requires, not the expansion.
     ///

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::CsrfPolicy;
-use crate::rejection::{AuthError, ErrorStyle, Realm};
+use crate::rejection::{AuthError, ErrorStyle, Realm, ResourceMetadata};
 
 /// How authentication failures are answered and cookie credentials guarded, for every
 /// credential extractor of a router.
@@ -43,6 +43,7 @@ pub struct AuthConfig {
 #[derive(Debug, Clone, Default)]
 struct ConfigInner {
     realm: Option<Realm>,
+    resource_metadata: Option<ResourceMetadata>,
     style: ErrorStyle,
     csrf: CsrfPolicy,
 }
@@ -59,6 +60,21 @@ impl AuthConfig {
     pub fn with_realm(mut self, realm: Realm) -> Self {
         Arc::make_mut(&mut self.inner).realm = Some(realm);
         self
+    }
+
+    /// Adds `resource_metadata="<url>"` (RFC 9728 §5.1) to every bearer challenge, so a client
+    /// finds the authorization server from a 401 alone. Defaults to none. The URL of an
+    /// `openapi::ProtectedResource` is its `metadata_url()`.
+    #[must_use]
+    pub fn with_resource_metadata(mut self, url: ResourceMetadata) -> Self {
+        Arc::make_mut(&mut self.inner).resource_metadata = Some(url);
+        self
+    }
+
+    /// The metadata URL bearer challenges name, if configured.
+    #[must_use]
+    pub fn resource_metadata(&self) -> Option<&ResourceMetadata> {
+        self.inner.resource_metadata.as_ref()
     }
 
     /// Shapes answer bodies with `style`. Defaults to [`ErrorStyle::Detail`].
@@ -99,6 +115,7 @@ impl AuthError {
     #[must_use]
     pub fn with_config(self, config: &AuthConfig) -> Self {
         self.with_realm(config.realm().cloned())
+            .with_resource_metadata(config.resource_metadata().cloned())
             .with_style(config.style())
     }
 }

@@ -59,6 +59,8 @@ struct Inner {
     checks: Checks,
     config: AuthConfig,
     cache: Option<TokenCache>,
+    /// The `iss` of every issuer bound to one, in the order given.
+    issuers: Vec<String>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -258,6 +260,11 @@ impl AuthenticatorBuilder {
                 },
                 config: self.config,
                 cache,
+                issuers: self
+                    .issuers
+                    .iter()
+                    .filter_map(|issuer| issuer.iss.clone())
+                    .collect(),
             }),
         })
     }
@@ -284,6 +291,14 @@ impl Authenticator {
     #[must_use]
     pub fn config(&self) -> &AuthConfig {
         &self.inner.config
+    }
+
+    /// The issuers whose tokens are accepted (their `iss`), in the order given; issuers built
+    /// with [`Issuer::any`] have none. An RFC 9728 document lists them as
+    /// `authorization_servers`.
+    #[must_use]
+    pub fn issuers(&self) -> &[String] {
+        &self.inner.issuers
     }
 
     /// How many verified tokens the cache holds now (0 when it is

@@ -23,9 +23,11 @@ use crate::scope::Scope;
 
 #[cfg(feature = "swagger-ui")]
 mod docs;
+mod resource;
 
 #[cfg(feature = "swagger-ui")]
 pub use self::docs::docs_router;
+pub use self::resource::ProtectedResource;
 
 /// The failure answers of an operation, by status.
 pub type Responses = BTreeMap<String, RefOr<Response>>;

@@ -213,6 +213,8 @@ impl AuthErrorKind {
 pub struct AuthError {
     kind: AuthErrorKind,
     realm: Option<Realm>,
+    /// Boxed: rare, and it keeps `AuthError` small on the `Result`s that carry it.
+    resource_metadata: Option<Box<ResourceMetadata>>,
     style: ErrorStyle,
 }
 
@@ -263,6 +265,14 @@ impl AuthError {
     #[must_use]
     pub fn with_realm(mut self, realm: Option<Realm>) -> Self {
         self.realm = realm;
+        self
+    }
+
+    /// Adds `resource_metadata="<url>"` (RFC 9728 §5.1) to the bearer challenges. Defaults to
+    /// none.
+    #[must_use]
+    pub fn with_resource_metadata(mut self, url: Option<ResourceMetadata>) -> Self {
+        self.resource_metadata = url.map(Box::new);
         self
     }
 
@@ -331,6 +341,10 @@ impl AuthError {
             error.map(|error| ("error", error)),
             description.map(|description| ("error_description", description)),
             scope.map(|scope| ("scope", scope)),
+            self.resource_metadata
+                .as_ref()
+                .filter(|_| kind == CredentialKind::BearerToken)
+                .map(|url| ("resource_metadata", url.as_str())),
         ];
         challenge(kind.scheme(), params.iter().flatten())
     }
@@ -341,6 +355,7 @@ impl From<AuthErrorKind> for AuthError {
         Self {
             kind,
             realm: None,
+            resource_metadata: None,
             style: ErrorStyle::default(),
         }
     }
@@ -455,6 +470,46 @@ impl fmt::Debug for Realm {
         fmt::Debug::fmt(&*self.0, f)
     }
 }
+
+/// The URL of a protected resource's RFC 9728 metadata document, as bearer challenges name it
+/// (`resource_metadata="<url>"`) so that a client can find the authorization server from a 401
+/// alone. `openapi::ProtectedResource` serves the document and knows its URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceMetadata(Arc<str>);
+
+impl ResourceMetadata {
+    /// The metadata URL, or why it cannot be one: an absolute `https://` or `http://` URL of
+    /// printable ASCII without spaces, quotes or backslashes.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidResourceMetadata`] for anything else.
+    pub fn new(url: impl Into<Arc<str>>) -> Result<Self, InvalidResourceMetadata> {
+        let url = url.into();
+        let absolute = url.starts_with("https://") || url.starts_with("http://");
+        let plain = url
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+        if absolute && plain {
+            Ok(Self(url))
+        } else {
+            Err(InvalidResourceMetadata(()))
+        }
+    }
+
+    /// The URL.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The error of [`ResourceMetadata::new`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid resource metadata URL: an absolute http(s) URL of printable ASCII without spaces, quotes or backslashes"
+)]
+pub struct InvalidResourceMetadata(());
 
 /// The error of [`Realm::new`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

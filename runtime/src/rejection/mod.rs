@@ -10,8 +10,8 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 pub use self::auth::{
-    AuthError, AuthErrorKind, CredentialKind, ErrorStyle, InvalidRealm, InvalidRequest, Realm,
-    challenge,
+    AuthError, AuthErrorKind, CredentialKind, ErrorStyle, InvalidRealm, InvalidRequest,
+    InvalidResourceMetadata, Realm, ResourceMetadata, challenge,
 };
 pub use self::http_error::HttpError;
 
