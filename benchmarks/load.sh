@@ -8,7 +8,7 @@
 # hand-written axum + jsonwebtoken server doing the same checks (benchmarks/src/bin/handwritten.rs);
 # FastAPI's tutorial app (../shared/peers/run-fastapi.sh, when present); the IdP route on
 # axum-scopes (benchmarks/src/bin/idp.rs) with its token cache on and off, verifying RFC 9068
-# tokens of a real OpenID provider (oidc-provider from npm, benchmarks/oidc/provider.mjs) through
+# tokens of a real OpenID provider (oidc-provider from npm, tests/oidc/provider.mjs) through
 # discovery. Installs what it needs: wrk from Debian (as root), oidc-provider from npm into
 # target/bench-oidc. Prints a table of req/s and p99 (medians over the rounds), and the errors, p99
 # and peak RSS of the demo holding 4000 keep-alive connections for 20 s. Every run is bounded:
@@ -38,7 +38,7 @@ if ! command -v wrk >/dev/null; then
 fi
 oidc_dir="$root/target/bench-oidc"
 mkdir -p "$oidc_dir"
-cp benchmarks/oidc/provider.mjs benchmarks/oidc/package.json "$oidc_dir/"
+cp tests/oidc/provider.mjs tests/oidc/package.json "$oidc_dir/"
 if [[ ! -d "$oidc_dir/node_modules/oidc-provider" ]]; then
     echo "load: installing oidc-provider from npm" >&2
     (cd "$oidc_dir" && npm install --silent --no-audit --no-fund)

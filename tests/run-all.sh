@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the workspace, with what the tests need installed first on a fresh machine:
 # Debian's chromium and chromium-driver for tests/tests/browser.rs (as root, only when
-# /usr/bin/chromium is absent), and openapi-spec-validator from PyPI in target/venv for
-# tests/tests/openapi_demo.rs. Idempotent: when everything is there it only runs cargo.
+# /usr/bin/chromium is absent), openapi-spec-validator from PyPI in target/venv for
+# tests/tests/openapi_demo.rs, and oidc-provider from npm in target/oidc-provider for
+# tests/tests/mcp.rs (node and npm are on the machine). Idempotent: when everything is there it only runs cargo.
 #
 #   bash tests/run-all.sh [extra `cargo test` arguments]
 set -euo pipefail
@@ -29,7 +30,17 @@ if [[ ! -x "$validator" ]]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator
 fi
 
+# A real OpenID provider for tests/tests/mcp.rs: oidc-provider from npm, beside its script.
+oidc="$root/target/oidc-provider"
+mkdir -p "$oidc"
+cp "$root/tests/oidc/provider.mjs" "$root/tests/oidc/package.json" "$oidc/"
+if [[ ! -d "$oidc/node_modules/oidc-provider" ]]; then
+    echo "run-all: installing oidc-provider from npm into $oidc" >&2
+    (cd "$oidc" && npm install --silent --no-audit --no-fund)
+fi
+
 export OPENAPI_SPEC_VALIDATOR="$validator"
+export OIDC_PROVIDER_SCRIPT="$oidc/provider.mjs"
 export CHROMIUM=/usr/bin/chromium
 export CHROMEDRIVER=/usr/bin/chromedriver
 

@@ -1,7 +1,10 @@
-// A real OpenID provider (oidc-provider, OpenID Certified) on 127.0.0.1 for the load script:
-// one client (`bench`/`bench-secret`) on the client-credentials grant, and two resource servers
-// whose RFC 9068 `at+jwt` access tokens are signed ES256 (`urn:axum-scopes:es256`) and RS256
-// (`urn:axum-scopes:rs256`), each granting `items me`. Keys are generated at start.
+// A real OpenID provider (oidc-provider, OpenID Certified) on 127.0.0.1, for the tests
+// (tests/tests/mcp.rs) and the load script (benchmarks/load.sh): one client
+// (`bench`/`bench-secret`) on the client-credentials grant. A token's audience is the resource
+// it was asked for (RFC 8707 `resource`): `urn:axum-scopes:es256` and `urn:axum-scopes:rs256`
+// give RFC 9068 `at+jwt` tokens signed ES256 and RS256; any `http://127.0.0.1:<port>/..`
+// resource (a server of the tests) gets ES256 ones. Each may be granted `items me tools`.
+// Keys are generated at start.
 //
 //   node provider.mjs PORT
 import { generateKeyPairSync } from 'node:crypto';
@@ -39,11 +42,11 @@ const provider = new Provider(issuer, {
       defaultResource: () => 'urn:axum-scopes:es256',
       useGrantedResource: () => true,
       getResourceServerInfo: (ctx, resource) => {
-        if (!resource.startsWith('urn:axum-scopes:')) {
+        if (!resource.startsWith('urn:axum-scopes:') && !resource.startsWith('http://127.0.0.1:')) {
           throw new Error(`unknown resource ${resource}`);
         }
         return {
-          scope: 'items me',
+          scope: 'items me tools',
           audience: resource,
           accessTokenTTL: 3600,
           accessTokenFormat: 'jwt',
