@@ -117,6 +117,30 @@ async fn start_resource_server(issuer: &str) -> String {
     resource
 }
 
+/// The provider's answer to a client-credentials request of the tests' client for `resource`.
+async fn client_credentials(
+    client: &reqwest::Client,
+    token_endpoint: &str,
+    scope: &str,
+    resource: &str,
+) -> Value {
+    client
+        .post(token_endpoint)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "bench"),
+            ("client_secret", "bench-secret"),
+            ("scope", scope),
+            ("resource", resource),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// `name="value"` of a challenge.
 fn challenge_param<'a>(challenge: &'a str, name: &str) -> Option<&'a str> {
     let start = challenge.find(&format!("{name}=\""))? + name.len() + 2;
@@ -170,21 +194,13 @@ async fn a_client_finds_the_authorization_server_from_a_401_alone() {
 
     // 4. A token for this resource, with the scopes the metadata lists.
     let scope = metadata["scopes_supported"][0].as_str().unwrap();
-    let token: Value = client
-        .post(token_endpoint)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "bench"),
-            ("client_secret", "bench-secret"),
-            ("scope", scope),
-            ("resource", metadata["resource"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = client_credentials(
+        &client,
+        token_endpoint,
+        scope,
+        metadata["resource"].as_str().unwrap(),
+    )
+    .await;
     let access_token = token["access_token"]
         .as_str()
         .unwrap_or_else(|| panic!("no access token: {token}"));
@@ -200,21 +216,7 @@ async fn a_client_finds_the_authorization_server_from_a_401_alone() {
     assert_eq!(answer.text().await.unwrap(), "tools for bench");
 
     // A token for another resource is refused: its audience is not this server.
-    let other: Value = client
-        .post(token_endpoint)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "bench"),
-            ("client_secret", "bench-secret"),
-            ("scope", "tools"),
-            ("resource", "urn:axum-scopes:es256"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let other = client_credentials(&client, token_endpoint, "tools", "urn:axum-scopes:es256").await;
     let refused = client
         .get(&resource)
         .bearer_auth(other["access_token"].as_str().unwrap())
