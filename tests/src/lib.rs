@@ -52,6 +52,24 @@ pub fn token_for(sub: &str, scopes: &[&str]) -> String {
     mint(&json!({ "sub": sub, "scopes": scopes, "exp": now() + 600 }))
 }
 
+/// A token whose payload is `payload` byte for byte (say, with a member named twice), signed
+/// with the tutorial's secret.
+#[must_use]
+pub fn mint_raw(payload: &str) -> String {
+    let signing_input = format!(
+        "{}.{}",
+        b64(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64(payload.as_bytes())
+    );
+    let signature = axum_scopes::jsonwebtoken::crypto::sign(
+        signing_input.as_bytes(),
+        &EncodingKey::from_secret(DEFAULT_SECRET_KEY.as_bytes()).unwrap(),
+        Algorithm::HS256,
+    )
+    .expect("HMAC signing does not fail");
+    format!("{signing_input}.{signature}")
+}
+
 /// A token whose header carries `crit`, signed with the tutorial's secret.
 #[must_use]
 pub fn token_with_crit(claims: &Value) -> String {

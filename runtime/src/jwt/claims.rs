@@ -240,6 +240,30 @@ pub(crate) struct Payload {
     pub(crate) scopes: Vec<String>,
 }
 
+/// The members [`PayloadSeed`] reads, each allowed once.
+#[derive(Default)]
+struct Seen(u8);
+
+impl Seen {
+    /// Whether this is the first `name`. Only the members read are tracked: the registered
+    /// ones when `registered`, the scopes claims when `scopes` (the claims type sees the rest).
+    fn first(&mut self, name: &str, registered: bool, scopes: bool) -> bool {
+        let bit = match name {
+            "iat" if registered => 1,
+            "exp" if registered => 2,
+            "nbf" if registered => 4,
+            "iss" if registered => 8,
+            "scope" if scopes => 16,
+            "scopes" if scopes => 32,
+            "scp" if scopes => 64,
+            _ => return true,
+        };
+        let first = self.0 & bit == 0;
+        self.0 |= bit;
+        first
+    }
+}
+
 /// Deserializes `{ iat, iss, <scopes claim(s)> }` straight into a
 /// [`Payload`], skipping every other member without allocating: the one
 /// reader of granted scopes.
@@ -280,7 +304,16 @@ impl<'de> Visitor<'de> for PayloadSeed {
         let mut iss_is_string = true;
         let mut scopes = Vec::new();
         let mut scope_string = Vec::new();
+        // RFC 7519 §4: a member named twice is refused rather than read twice (the claims
+        // type keeps the last copy, so uniting the copies here would grant what it does not
+        // show).
+        let mut seen = Seen::default();
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
+            if !seen.first(&name, self.registered, self.claim.is_some()) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate member `{name}`"
+                )));
+            }
             let shape = match (self.claim, &*name) {
                 (_, "iat") if self.registered => {
                     // RFC 7519 §4.1.6: a NumericDate, so anything else is
