@@ -81,6 +81,9 @@ fn handler(function: &Function) -> TokenStream {
         if !matches!(param.kind, ParamKind::Security { .. }) {
             if matches!(param.kind, ParamKind::Extractor) {
                 checks.push(disguised_security_check(&param.ty));
+                // A credential taken by the handler itself (`ApiKey<Keys>`, `BearerToken<S>`)
+                // documents its scheme, without scopes: nothing below it checks any.
+                documented.push(param_kind(&param.ty));
             }
             continue;
         }
@@ -157,6 +160,15 @@ fn handler(function: &Function) -> TokenStream {
         #(#checks)*
         #openapi
     }
+}
+
+/// The `Param` of an extractor of type `ty`: a credential's (its scheme), or a plain extractor.
+fn param_kind(ty: &Type) -> TokenStream {
+    quote_spanned! {ty.span()=> {
+        #[allow(unused_imports)]
+        use ::axum_scopes::__private::OtherParam as _;
+        ::axum_scopes::__private::ParamKind::<#ty>::PARAM
+    }}
 }
 
 /// With `#[utoipa::path(..)]` below: utoipa implements its traits on an inner type
@@ -627,11 +639,7 @@ impl ParamCode {
                 if matches!(param.kind, ParamKind::Extractor) {
                     self.checks.push(disguised_security_check(ty));
                 }
-                self.infos.push(quote_spanned! {span=> {
-                    #[allow(unused_imports)]
-                    use ::axum_scopes::__private::OtherParam as _;
-                    ::axum_scopes::__private::ParamKind::<#ty>::PARAM
-                }});
+                self.infos.push(param_kind(ty));
                 self.bounds.push(quote_spanned! {span=>
                     #ty: ::axum_scopes::__private::DependencyParameter<#state_ty>
                 });

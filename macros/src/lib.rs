@@ -34,5 +34,12 @@ pub fn scoped(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Declares an OAuth2 password-flow scheme and its scope catalogue. Documented in `axum-scopes`.
 #[proc_macro]
 pub fn oauth2_password_bearer(input: TokenStream) -> TokenStream {
-    scheme::expand(input.into()).into()
+    scheme::expand(input.into(), scheme::Form::PasswordBearer).into()
+}
+
+/// Declares a security scheme of any kind (`OAuth2` flows, `OpenID` Connect, HTTP bearer, API
+/// key, token cookie) and its scope catalogue. Documented in `axum-scopes`.
+#[proc_macro]
+pub fn security_scheme(input: TokenStream) -> TokenStream {
+    scheme::expand(input.into(), scheme::Form::Any).into()
 }

@@ -268,9 +268,12 @@ mod tests {
     use crate::scheme::ScopeInfo;
     use crate::scope::Scope;
 
-    const SCHEME: SchemeInfo = SchemeInfo::oauth2_password(
+    const SCHEME: SchemeInfo = SchemeInfo::new(
         "OAuth2PasswordBearer",
-        "token",
+        crate::scheme::SchemeKind::OAuth2(&[crate::scheme::Flow::Password {
+            token_url: "token",
+            refresh_url: None,
+        }]),
         &[
             ScopeInfo::new(Scope::new("me"), "Me."),
             ScopeInfo::new(Scope::new("items"), "Items."),

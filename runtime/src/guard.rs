@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
 
-use crate::credential::{BearerHeader, CredentialSource, find_credential};
+use crate::credential::{BearerHeader, CredentialSource, SchemeSource, find_credential};
 use crate::dependency::tree::{DependencyInfo, Param, ScopeChain, Unscoped, security_scopes};
 use crate::dependency::{Dependency, DependencyOutput, Resolve, Security};
 use crate::jwt::{Authenticator, TokenError};
@@ -46,7 +46,9 @@ use crate::scope::{Implication, Scope};
 ///
 /// # Details
 ///
-/// - The token comes from the `Authorization: Bearer` header (RFC 6750 §2.1) and is verified by
+/// - The token comes from where the scheme's credential travels ([`SchemeSource`]): the
+///   `Authorization: Bearer` header (RFC 6750 §2.1) for OAuth2, OpenID Connect and HTTP bearer
+///   schemes, the declared cookie for a `token_cookie` scheme. It is verified by
 ///   the [`Authenticator`] of the router state (`Authenticator: FromRef<S>`); answers follow
 ///   RFC 6750 as [`AuthError`] renders them with the authenticator's `AuthConfig`
 ///   ([`AuthenticatorBuilder::auth_config`](crate::jwt::AuthenticatorBuilder::auth_config)): no credentials 401
@@ -57,7 +59,8 @@ use crate::scope::{Implication, Scope};
 /// - The requirement is the whole chain's: `any(..)`/`all(..)` included.
 /// - It is a [`Security`] of the dependency [`Authenticate<C, S>`], so it also works as a
 ///   parameter of a `#[dependency]`, and its value is cached for the request like any other.
-pub type Authenticated<C, S, E = Unscoped> = Security<Authenticate<C, S>, E>;
+pub type Authenticated<C, S, E = Unscoped> =
+    Security<Authenticate<C, S, <S as SchemeSource>::Source>, E>;
 
 /// [`Authenticated<C, S>`] with the token taken from another [`CredentialSource`], such as
 /// [`TokenCookie<N>`](crate::credential::TokenCookie) (whose CSRF rule applies) or a tuple of sources.
@@ -66,14 +69,15 @@ pub type AuthenticatedBy<C, S, Src, E = Unscoped> = Security<Authenticate<C, S, 
 /// Optional authentication (FastAPI's `auto_error=False`): `None` for a request without
 /// credentials, the claims for a valid token with every required scope, and the same rejections
 /// as [`Authenticated`] for an invalid token or a missing scope.
-pub type MaybeAuthenticated<C, S, E = Unscoped> = Security<MaybeAuthenticate<C, S>, E>;
+pub type MaybeAuthenticated<C, S, E = Unscoped> =
+    Security<MaybeAuthenticate<C, S, <S as SchemeSource>::Source>, E>;
 
 /// The dependency behind [`Authenticated<C, S>`]: verify the token of `Src`, check the scopes,
 /// yield the claims `C`.
 pub struct Authenticate<C, S, Src = BearerHeader>(Marker<(C, S, Src)>);
 
 /// The dependency behind [`MaybeAuthenticated<C, S>`].
-pub struct MaybeAuthenticate<C, S>(Marker<(C, S)>);
+pub struct MaybeAuthenticate<C, S, Src = BearerHeader>(Marker<(C, S, Src)>);
 
 /// Carries type parameters without owning them: `Send`, `Sync` and `'static` whatever they are.
 type Marker<T> = PhantomData<fn() -> T>;
@@ -126,10 +130,11 @@ where
     }
 }
 
-impl<C, S> Dependency for MaybeAuthenticate<C, S>
+impl<C, S, Src> Dependency for MaybeAuthenticate<C, S, Src>
 where
     C: DeserializeOwned + DependencyOutput,
     S: Scheme,
+    Src: CredentialSource,
 {
     type Output = Option<C>;
 
@@ -141,11 +146,12 @@ where
     .with_responses(Some(document_failures));
 }
 
-impl<St, C, S> Resolve<St> for MaybeAuthenticate<C, S>
+impl<St, C, S, Src> Resolve<St> for MaybeAuthenticate<C, S, Src>
 where
     St: Send + Sync,
     C: DeserializeOwned + DependencyOutput,
     S: Scheme,
+    Src: CredentialSource,
     Authenticator: FromRef<St>,
 {
     async fn resolve(
@@ -155,7 +161,7 @@ where
     ) -> Result<Option<C>, Response> {
         let authenticator = Authenticator::from_ref(state);
         let config = authenticator.config();
-        let result = match find_credential::<BearerHeader>(parts, config) {
+        let result = match find_credential::<Src>(parts, config) {
             Ok(Some(token)) => verify::<C>(
                 token.as_bytes(),
                 &authenticator,

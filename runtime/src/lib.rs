@@ -132,6 +132,60 @@ pub use axum_scopes_macros::{dependency, requires_scopes, scoped};
 /// ```
 pub use axum_scopes_macros::oauth2_password_bearer;
 
+/// Declares a security scheme of any kind and its scope catalogue: OAuth2 with one or more
+/// flows, OpenID Connect, HTTP bearer, an API key, or a bearer token in a cookie.
+///
+/// The declaration reads as `oauth2_password_bearer!`'s, with one kind in place of
+/// `token_url`; `name`, `description` and `scopes` are optional (the catalogue defaults to
+/// empty) and the catalogue takes the same compile-time checks (valid scope tokens, declared
+/// once, `implies [..]`). Routes requiring its scopes are checked against it at compile time
+/// and documented with it in OpenAPI, under FastAPI's class name for the kind unless `name`
+/// says otherwise.
+///
+/// | kind | fields | OpenAPI | default name | [`Authenticated`] reads |
+/// |---|---|---|---|---|
+/// | `oauth2: { flow: { .. }, .. }` | flows `password`, `authorization_code`, `client_credentials`, `implicit` with `authorization_url`, `token_url`, `refresh_url` | `oauth2`, one flow object each, every flow listing the catalogue | `OAuth2PasswordBearer` (password only), `OAuth2AuthorizationCodeBearer` (authorization code only), else `OAuth2` | `Authorization: Bearer` |
+/// | `openid_connect: { url }` | the provider's discovery URL | `openIdConnect` | `OpenIdConnect` | `Authorization: Bearer` |
+/// | `http_bearer: { bearer_format? }` | e.g. `"JWT"` | `http`, `scheme: bearer` | `HTTPBearer` | `Authorization: Bearer` |
+/// | `api_key: { header \| query \| cookie }` | the name | `apiKey` in that place | `APIKeyHeader`, `APIKeyQuery`, `APIKeyCookie` | - (use [`credential::ApiKey<Self>`]) |
+/// | `token_cookie: { name }` | the cookie name | `apiKey`, `in: cookie` | `TokenCookie` | the cookie, under the CSRF rule |
+///
+/// The kinds without a scope map in OpenAPI list the catalogue in the scheme's description.
+/// An API-key or token-cookie scheme is itself a
+/// [`CredentialSource`](credential::CredentialSource) reading the place it declares, so what
+/// the document says is what the extractor reads.
+///
+/// ```
+/// axum_scopes::security_scheme! {
+///     /// People sign in at the identity provider; services use client credentials.
+///     pub Idp {
+///         oauth2: {
+///             authorization_code: {
+///                 authorization_url: "https://idp.example.com/authorize",
+///                 token_url: "https://idp.example.com/token",
+///             },
+///             client_credentials: { token_url: "https://idp.example.com/token" },
+///         },
+///         scopes: { "items" => "Read items.", "items:write" => "Write items." implies ["items"] },
+///     }
+/// }
+/// axum_scopes::security_scheme! {
+///     pub Keys { api_key: { header: "X-API-Key" }, scopes: { "reports" => "Read reports." } }
+/// }
+///
+/// use axum_scopes::Scheme;
+/// assert_eq!(Idp::INFO.name, "OAuth2");
+/// assert_eq!(Keys::INFO.name, "APIKeyHeader");
+/// assert_eq!(Idp::INFO.token_url(), Some("https://idp.example.com/token"));
+/// ```
+///
+/// ```compile_fail
+/// axum_scopes::security_scheme! {
+///     Two { http_bearer: {}, api_key: { header: "X-API-Key" } }
+/// }
+/// ```
+pub use axum_scopes_macros::security_scheme;
+
 pub use crate::credential::{AuthConfig, BearerToken};
 pub use crate::dependency::Security;
 pub use crate::guard::{Authenticated, AuthenticatedBy, MaybeAuthenticated};

@@ -7,14 +7,18 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
 pub use crate::check::{Message, enforces_scopes, has_repeats, scheme_lacking, unknown_scope};
-pub use crate::credential::Credential;
+pub use crate::credential::{
+    ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, BearerHeader, Credential, CredentialName,
+    CredentialSource, RawCredential, SchemeSource, TokenCookie,
+};
 pub use crate::dependency::tree::{
     DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, resolve, security_scopes,
     security_scopes_in,
 };
 pub use crate::dependency::{Dependency, Resolve, Security};
 pub use crate::openapi::{document_http_errors, document_responses, secure_operation};
-pub use crate::scheme::{Scheme, SchemeInfo, ScopeInfo};
+pub use crate::rejection::{AuthError, CredentialKind};
+pub use crate::scheme::{Flow, KeyPlace, Scheme, SchemeInfo, SchemeKind, ScopeInfo};
 pub use crate::scope::{Implication, Requirement, Scope, SecurityScopes};
 pub use axum::extract::State;
 pub use axum::response::Response as HttpResponse;

@@ -1,6 +1,6 @@
 //! Payloads the signature covers but RFC 7519 says are not claims sets: a member named twice
 //! (§4: reject or keep the last; the claims type keeps the last, so the scopes must not unite
-//! the copies) and an `iat` that is not a NumericDate (§4.1.6). Found by the fuzz oracles
+//! the copies) and an `iat` that is not a `NumericDate` (§4.1.6). Found by the fuzz oracles
 //! (fuzz/README.md); every verification path must refuse both alike.
 
 use axum::http::StatusCode;
@@ -100,7 +100,10 @@ async fn every_path_refuses_an_iat_that_is_not_a_number() {
     assert_invalid_claims(keys().verify::<Value>(&token), &payload);
     assert_invalid_claims(keys().verify_scoped::<Value>(&token), &payload);
     assert_invalid_claims(
-        authenticator().await.verify::<Value>(token.as_bytes()).await,
+        authenticator()
+            .await
+            .verify::<Value>(token.as_bytes())
+            .await,
         &payload,
     );
 }
@@ -109,7 +112,10 @@ async fn every_path_refuses_an_iat_that_is_not_a_number() {
 fn a_numeric_or_null_iat_and_distinct_members_still_verify() {
     let exp = now() + 600;
     for payload in [
-        format!(r#"{{"sub":"johndoe","exp":{exp},"iat":{},"scopes":["me"],"scope":"items"}}"#, now()),
+        format!(
+            r#"{{"sub":"johndoe","exp":{exp},"iat":{},"scopes":["me"],"scope":"items"}}"#,
+            now()
+        ),
         format!(r#"{{"sub":"johndoe","exp":{exp},"iat":null}}"#),
     ] {
         let token = mint_raw(&payload);

@@ -5,11 +5,8 @@
 //! The validator is `openapi-spec-validator` from `PyPI`, installed into `target/venv` by
 //! `tests/run-all.sh` (`OPENAPI_SPEC_VALIDATOR` names another executable).
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use axum::body::Body;
-use axum_scopes_tests::{demo, token_for};
+use axum_scopes_tests::{demo, token_for, validate_openapi};
 use http::{Method, Request};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -244,38 +241,9 @@ async fn secured_operations_document_their_failure_answers() {
     }
 }
 
-/// Where openapi-spec-validator is: `OPENAPI_SPEC_VALIDATOR`, else `target/venv`.
-fn validator() -> PathBuf {
-    if let Some(path) = std::env::var_os("OPENAPI_SPEC_VALIDATOR") {
-        return PathBuf::from(path);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/venv/bin/openapi-spec-validator")
-}
-
 #[tokio::test]
 async fn document_is_valid_for_openapi_spec_validator() {
-    let validator = validator();
-    assert!(
-        validator.exists(),
-        "{} is missing: run `bash tests/run-all.sh`, which installs openapi-spec-validator into \
-         target/venv (or set OPENAPI_SPEC_VALIDATOR to its executable)",
-        validator.display()
-    );
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/openapi");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("demo.json");
-    let doc = served_document().await;
-    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
-    let output = Command::new(&validator).arg(&file).output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{} rejects {}:\n{stdout}{}",
-        validator.display(),
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains("OK"), "{stdout}");
+    validate_openapi("demo", &served_document().await);
 }
 
 /// Every subset of `catalogue`, the empty one first.

@@ -11,8 +11,9 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 #[cfg(doc)]
 use super::{ApiKeyHeader, CsrfPolicy};
-use super::{AuthConfig, CredentialSource, find_credential};
+use super::{AuthConfig, Credential, CredentialSource, find_credential};
 use crate::rejection::AuthError;
+use crate::scheme::{Scheme, SchemeInfo};
 
 /// The configured API keys, checked in constant time: the state of [`ApiKey<S>`].
 ///
@@ -155,6 +156,15 @@ impl<S> fmt::Debug for ApiKey<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiKey").field("name", &self.name).finish()
     }
+}
+
+/// An `ApiKey` of a declared API-key scheme documents its operations with that scheme.
+impl<S: Scheme + CredentialSource> Credential for ApiKey<S> {
+    const SCHEME: SchemeInfo = S::INFO;
+}
+
+impl<S: Scheme + CredentialSource> Credential for Option<ApiKey<S>> {
+    const SCHEME: SchemeInfo = S::INFO;
 }
 
 /// Finds and verifies the key of `S`: `Ok(None)` when the request carries none.

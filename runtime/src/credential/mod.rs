@@ -46,6 +46,18 @@ pub trait CredentialSource: Send + Sync + 'static {
     fn extract(parts: &Parts) -> Result<Option<RawCredential<'_>>, AuthError>;
 }
 
+/// Where the credential of a [`Scheme`](crate::Scheme) travels: what
+/// [`Authenticated<C, S>`](crate::Authenticated) reads.
+///
+/// The scheme macros implement it: OAuth2, OpenID Connect and HTTP bearer schemes read the
+/// `Authorization: Bearer` header ([`BearerHeader`]); an API-key or token-cookie scheme is its
+/// own source, reading the header, query parameter or cookie it declares (so what OpenAPI
+/// documents is what the extractor reads).
+pub trait SchemeSource: crate::Scheme {
+    /// The scheme's credential source.
+    type Source: CredentialSource;
+}
+
 /// The name of a header, query parameter or cookie that carries a credential.
 ///
 /// ```

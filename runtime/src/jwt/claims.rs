@@ -310,9 +310,7 @@ impl<'de> Visitor<'de> for PayloadSeed {
         let mut seen = Seen::default();
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
             if !seen.first(&name, self.registered, self.claim.is_some()) {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate member `{name}`"
-                )));
+                return Err(de::Error::custom(format_args!("duplicate member `{name}`")));
             }
             let shape = match (self.claim, &*name) {
                 (_, "iat") if self.registered => {

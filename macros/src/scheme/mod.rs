@@ -1,4 +1,5 @@
-//! `oauth2_password_bearer! { .. }`: the scheme declaration, parsed, checked and expanded.
+//! `oauth2_password_bearer! { .. }` and `security_scheme! { .. }`: the scheme declaration,
+//! parsed, checked and expanded.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -9,22 +10,63 @@ use syn::{Attribute, Ident, LitStr, Token, Visibility, braced};
 use crate::ast::Errors;
 use crate::valid;
 
-/// `#[attrs] vis Name { name: "..", token_url: "..", scopes: { "scope" => "description", .. } }`
+mod implication;
+mod kind;
+
+use self::implication::implications;
+use self::kind::{Resolved, check_url, resolve_kind, source_impls};
+
+/// Which macro is reading the declaration.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// `oauth2_password_bearer!`: `token_url` and `scopes`, the tutorial's form.
+    PasswordBearer,
+    /// `security_scheme!`: one kind (`oauth2`, `openid_connect`, `http_bearer`, `api_key`,
+    /// `token_cookie`) and optional `scopes`.
+    Any,
+}
+
+/// `key: "value"` pairs in braces, as read (checked per kind later).
+type Fields = Vec<(Ident, LitStr)>;
+
+/// The kind of a `security_scheme!`, as written.
+struct KindDecl {
+    key: Ident,
+    /// `oauth2`'s flows (`password: { .. }`, ..); empty for the other kinds.
+    flows: Vec<(Ident, Fields)>,
+    /// The other kinds' fields.
+    fields: Fields,
+}
+
+/// The kinds `security_scheme!` knows.
+const KINDS: &[&str] = &[
+    "oauth2",
+    "openid_connect",
+    "http_bearer",
+    "api_key",
+    "token_cookie",
+];
+
+/// `#[attrs] vis Name { name: "..", token_url: "..", scopes: { "scope" => "description", .. } }`,
+/// or with a kind instead of `token_url` (`security_scheme!`).
 pub(crate) struct SchemeDecl {
     attrs: Vec<Attribute>,
     vis: Visibility,
     ident: Ident,
+    form: Form,
     name: Option<LitStr>,
+    description: Option<LitStr>,
     token_url: Option<LitStr>,
+    kind: Option<KindDecl>,
     scopes: Vec<ScopeEntry>,
     /// Every error met while reading, reported together.
     errors: Errors,
 }
 
-impl Parse for SchemeDecl {
+impl SchemeDecl {
     /// Reads what it can: after the name, every error is collected in `errors` and parsing goes
     /// on with the next field, so the declared type always exists.
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream, form: Form) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis = input.parse()?;
         let ident: Ident = input.parse()?;
@@ -32,8 +74,11 @@ impl Parse for SchemeDecl {
             attrs,
             vis,
             ident,
+            form,
             name: None,
+            description: None,
             token_url: None,
+            kind: None,
             scopes: Vec::new(),
             errors: Errors::default(),
         };
@@ -59,14 +104,60 @@ impl Parse for SchemeDecl {
                 skip_past_comma(&body)?;
             }
         }
-        if decl.token_url.is_none() {
-            decl.errors.push(missing(&decl.ident, "token_url"));
-        }
-        if !seen_scopes {
-            decl.errors.push(missing(&decl.ident, "scopes"));
+        match form {
+            Form::PasswordBearer => {
+                if decl.token_url.is_none() {
+                    decl.errors.push(missing(&decl.ident, "token_url"));
+                }
+                if !seen_scopes {
+                    decl.errors.push(missing(&decl.ident, "scopes"));
+                }
+            }
+            Form::Any => {
+                if decl.kind.is_none() {
+                    decl.errors.push(syn::Error::new(
+                        decl.ident.span(),
+                        "the scheme needs a kind: `oauth2: { authorization_code: { .. } }`, \
+                         `openid_connect: { url: \"..\" }`, `http_bearer: {}`, \
+                         `api_key: { header: \"X-API-Key\" }` or `token_cookie: { name: \"..\" }`",
+                    ));
+                }
+            }
         }
         Ok(decl)
     }
+}
+
+/// `{ key: "value", .. }`.
+fn fields(input: ParseStream) -> syn::Result<Fields> {
+    let content;
+    braced!(content in input);
+    let mut fields = Vec::new();
+    while !content.is_empty() {
+        let key: Ident = content.parse()?;
+        content.parse::<Token![:]>()?;
+        fields.push((key, content.parse::<LitStr>()?));
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    Ok(fields)
+}
+
+/// `{ flow: { key: "value", .. }, .. }`.
+fn flows(input: ParseStream) -> syn::Result<Vec<(Ident, Fields)>> {
+    let content;
+    braced!(content in input);
+    let mut flows = Vec::new();
+    while !content.is_empty() {
+        let flow: Ident = content.parse()?;
+        content.parse::<Token![:]>()?;
+        flows.push((flow, fields(&content)?));
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    Ok(flows)
 }
 
 /// Consumes every token left in `input`.
@@ -109,16 +200,46 @@ impl SchemeDecl {
         let key: Ident = body.parse()?;
         body.parse::<Token![:]>()?;
         let duplicate = || syn::Error::new(key.span(), format!("`{key}` is given twice; keep one"));
+        let any = self.form == Form::Any;
         if key == "name" {
             let value = body.parse::<LitStr>()?;
             if self.name.replace(value).is_some() {
                 return Err(duplicate());
             }
-        } else if key == "token_url" {
+        } else if key == "description" && any {
+            let value = body.parse::<LitStr>()?;
+            if self.description.replace(value).is_some() {
+                return Err(duplicate());
+            }
+        } else if key == "token_url" && !any {
             let value = body.parse::<LitStr>()?;
             if self.token_url.replace(value).is_some() {
                 return Err(duplicate());
             }
+        } else if any && KINDS.iter().any(|kind| key == kind) {
+            let kind = if key == "oauth2" {
+                KindDecl {
+                    key: key.clone(),
+                    flows: flows(body)?,
+                    fields: Vec::new(),
+                }
+            } else {
+                KindDecl {
+                    key: key.clone(),
+                    flows: Vec::new(),
+                    fields: fields(body)?,
+                }
+            };
+            if let Some(first) = &self.kind {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "a scheme has one kind, and `{}` is given already; declare a second scheme for `{key}`",
+                        first.key
+                    ),
+                ));
+            }
+            self.kind = Some(kind);
         } else if key == "scopes" {
             let entries;
             braced!(entries in body);
@@ -145,6 +266,13 @@ impl SchemeDecl {
                     skip_past_comma(&entries)?;
                 }
             }
+        } else if any {
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "unknown field `{key}`; expected `name`, `description`, `scopes` or a kind: `oauth2`, `openid_connect`, `http_bearer`, `api_key`, `token_cookie`"
+                ),
+            ));
         } else {
             return Err(syn::Error::new(
                 key.span(),
@@ -195,119 +323,11 @@ impl Parse for ScopeEntry {
     }
 }
 
-/// Checks the catalogue's implications (every implied scope declared, none implying itself, no
-/// cycle), reporting each error at its literal, and returns each valid scope's implied scopes,
-/// closed transitively, in catalogue order.
-fn implications(valid: &[&ScopeEntry], errors: &mut Errors) -> Vec<Vec<String>> {
-    let names: Vec<String> = valid.iter().map(|entry| entry.scope.value()).collect();
-    let declared = names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // Direct edges, by index.
-    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); valid.len()];
-    for (from, entry) in valid.iter().enumerate() {
-        for implied in &entry.implies {
-            let text = implied.value();
-            match names.iter().position(|name| *name == text) {
-                Some(to) if to == from => errors.push(syn::Error::new(
-                    implied.span(),
-                    format!("`{text}` implies itself; remove it from its own `implies` list"),
-                )),
-                Some(to) => {
-                    if !edges[from].contains(&to) {
-                        edges[from].push(to);
-                    }
-                }
-                None => errors.push(syn::Error::new(
-                    implied.span(),
-                    format!(
-                        "`{text}`, implied by `{}`, is not in the catalogue; declare it (`\"{text}\" => \"...\"`) or imply one of {declared}",
-                        entry.scope.value()
-                    ),
-                )),
-            }
-        }
-    }
-    // A cycle: report it once, at the implication that closes it.
-    let mut reported = false;
-    for start in 0..valid.len() {
-        if reported {
-            break;
-        }
-        if let Some(path) = cycle_from(start, &edges) {
-            let closing = path[path.len() - 2];
-            let implied = valid[closing]
-                .implies
-                .iter()
-                .find(|lit| lit.value() == names[start])
-                .map_or_else(|| valid[closing].scope.span(), LitStr::span);
-            let chain = path
-                .iter()
-                .map(|&i| format!("`{}`", names[i]))
-                .collect::<Vec<_>>()
-                .join(" implies ");
-            errors.push(syn::Error::new(
-                implied,
-                format!(
-                    "implication cycle: {chain}; scopes that imply each other grant the same, so keep one of them or drop an implication"
-                ),
-            ));
-            reported = true;
-        }
-    }
-    // The transitive closure, in catalogue order, without the scope itself.
-    (0..valid.len())
-        .map(|from| {
-            let mut seen = vec![false; valid.len()];
-            let mut stack = edges[from].clone();
-            while let Some(next) = stack.pop() {
-                if next != from && !seen[next] {
-                    seen[next] = true;
-                    stack.extend(edges[next].iter().copied());
-                }
-            }
-            (0..valid.len())
-                .filter(|&i| seen[i])
-                .map(|i| names[i].clone())
-                .collect()
-        })
-        .collect()
-}
-
-/// A path `start -> .. -> start` through `edges`, if there is one.
-fn cycle_from(start: usize, edges: &[Vec<usize>]) -> Option<Vec<usize>> {
-    fn walk(
-        node: usize,
-        start: usize,
-        edges: &[Vec<usize>],
-        path: &mut Vec<usize>,
-        seen: &mut [bool],
-    ) -> bool {
-        for &next in &edges[node] {
-            if next == start {
-                path.push(next);
-                return true;
-            }
-            if !seen[next] {
-                seen[next] = true;
-                path.push(next);
-                if walk(next, start, edges, path, seen) {
-                    return true;
-                }
-                path.pop();
-            }
-        }
-        false
-    }
-    let mut path = vec![start];
-    let mut seen = vec![false; edges.len()];
-    walk(start, start, edges, &mut path, &mut seen).then_some(path)
-}
-
-pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let decl: SchemeDecl = match syn::parse2(input) {
+pub(crate) fn expand(input: TokenStream, form: Form) -> TokenStream {
+    let decl = match syn::parse::Parser::parse2(
+        |input: ParseStream| SchemeDecl::parse(input, form),
+        input,
+    ) {
         Ok(decl) => decl,
         // Not even a name to declare.
         Err(error) => return error.to_compile_error(),
@@ -316,11 +336,40 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         attrs,
         vis,
         ident,
+        form: _,
         name,
+        description,
         token_url,
+        kind,
         scopes,
         mut errors,
     } = decl;
+    let p = quote!(::axum_scopes::__private);
+    // The password form is an `oauth2` kind with one flow.
+    let resolved = match kind {
+        Some(kind) => resolve_kind(&kind, &mut errors),
+        None => token_url.map(|token_url| {
+            check_url(&token_url, &mut errors);
+            Resolved {
+                kind: quote!(#p::SchemeKind::OAuth2(&[#p::Flow::Password { token_url: #token_url, refresh_url: ::core::option::Option::None }])),
+                default_name: "OAuth2PasswordBearer",
+                own_source: None,
+            }
+        }),
+    };
+    // After an error in the kind, a neutral kind keeps the item usable.
+    let Resolved {
+        kind,
+        default_name,
+        own_source,
+    } = resolved.unwrap_or_else(|| Resolved {
+        kind: quote!(#p::SchemeKind::HttpBearer { bearer_format: ::core::option::Option::None }),
+        default_name: match form {
+            Form::PasswordBearer => "OAuth2PasswordBearer",
+            Form::Any => "HTTPBearer",
+        },
+        own_source: None,
+    });
     // Every scope is checked; the valid ones stay in the catalogue, so the scheme's users do
     // not fail too.
     let literals: Vec<LitStr> = scopes.iter().map(|entry| entry.scope.clone()).collect();
@@ -335,8 +384,8 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }
     let closure = implications(&valid, &mut errors);
     let clean = errors.0.is_none();
-    let name = name.unwrap_or_else(|| LitStr::new("OAuth2PasswordBearer", ident.span()));
-    let token_url = token_url.unwrap_or_else(|| LitStr::new("token", ident.span()));
+    let name = name.unwrap_or_else(|| LitStr::new(default_name, ident.span()));
+    let description = description.map(|text| quote!(.with_description(#text)));
     let error = errors.finish().err().map(|error| error.to_compile_error());
     let entries = valid.iter().map(|entry| {
         let (scope, description) = (&entry.scope, &entry.description);
@@ -358,20 +407,24 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                 )
             }
         });
+    let source = source_impls(&ident, own_source.as_ref());
     quote! {
         #(#attrs)*
         #[derive(Debug, Clone, Copy, Default)]
         #vis struct #ident;
 
         #[automatically_derived]
-        impl ::axum_scopes::__private::Scheme for #ident {
-            const INFO: ::axum_scopes::__private::SchemeInfo = ::axum_scopes::__private::SchemeInfo::oauth2_password(
+        impl #p::Scheme for #ident {
+            const INFO: #p::SchemeInfo = #p::SchemeInfo::new(
                 #name,
-                #token_url,
+                #kind,
                 &[#(#entries),*],
             )
-            .with_implications(&[#(#implied),*]);
+            .with_implications(&[#(#implied),*])
+            #description;
         }
+
+        #source
 
         #error
     }
