@@ -56,6 +56,8 @@ pub fn token_for(sub: &str, scopes: &[&str]) -> String {
 /// with the tutorial's secret.
 #[must_use]
 pub fn mint_raw(payload: &str) -> String {
+    // `jsonwebtoken` is used directly here: install the provider first, as `JwtKeys` would.
+    axum_scopes::jwt::install_crypto_provider();
     let signing_input = format!(
         "{}.{}",
         b64(br#"{"alg":"HS256","typ":"JWT"}"#),
