@@ -56,20 +56,10 @@ pub fn token_for(sub: &str, scopes: &[&str]) -> String {
 /// with the tutorial's secret.
 #[must_use]
 pub fn mint_raw(payload: &str) -> String {
-    // `jsonwebtoken` is used directly here: install the provider first, as `JwtKeys` would.
-    axum_scopes::jwt::install_crypto_provider();
-    let signing_input = format!(
-        "{}.{}",
-        b64(br#"{"alg":"HS256","typ":"JWT"}"#),
-        b64(payload.as_bytes())
-    );
-    let signature = axum_scopes::jsonwebtoken::crypto::sign(
-        signing_input.as_bytes(),
-        &EncodingKey::from_secret(DEFAULT_SECRET_KEY.as_bytes()).unwrap(),
-        Algorithm::HS256,
+    sign_hs256(
+        &b64(br#"{"alg":"HS256","typ":"JWT"}"#),
+        &b64(payload.as_bytes()),
     )
-    .expect("HMAC signing does not fail");
-    format!("{signing_input}.{signature}")
 }
 
 /// A token whose header carries `crit`, signed with the tutorial's secret.
@@ -77,7 +67,17 @@ pub fn mint_raw(payload: &str) -> String {
 pub fn token_with_crit(claims: &Value) -> String {
     let token = mint(claims);
     let payload = token.split('.').nth(1).expect("a JWT has a payload");
-    let header = b64(br#"{"alg":"HS256","typ":"JWT","crit":["exp"]}"#);
+    sign_hs256(
+        &b64(br#"{"alg":"HS256","typ":"JWT","crit":["exp"]}"#),
+        payload,
+    )
+}
+
+/// `header.payload.signature`, both parts already base64url, signed HS256 with the tutorial's
+/// secret.
+fn sign_hs256(header: &str, payload: &str) -> String {
+    // `jsonwebtoken` is used directly here: install the provider first, as `JwtKeys` would.
+    axum_scopes::jwt::install_crypto_provider();
     let signing_input = format!("{header}.{payload}");
     let signature = axum_scopes::jsonwebtoken::crypto::sign(
         signing_input.as_bytes(),
