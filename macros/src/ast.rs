@@ -1,6 +1,8 @@
 //! A typed view of the annotated function: what each parameter is, which scopes apply.
 
-use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type, TypePath};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{FnArg, GenericArgument, Generics, ItemFn, PathArguments, Type, TypePath};
 
 use crate::attr::{self, DependencyArgs, Invocation, RequiresScopes, SecurityArgs};
 
@@ -25,6 +27,10 @@ pub(crate) struct Parameter {
     pub(crate) kind: ParamKind,
     /// Every `#[security]` on the parameter; more than one is an error in `valid`.
     pub(crate) security: Vec<SecurityArgs>,
+    /// Whether the type can be named outside the function (no `Self`, no generic parameter of
+    /// the function, no lifetime, no `impl Trait`, no `_`), so that compile-time code can ask the
+    /// type checker what it is.
+    pub(crate) transparent: bool,
 }
 
 pub(crate) enum ParamKind {
@@ -112,7 +118,14 @@ impl Function {
                     true
                 }
             });
-            params.push(Parameter { ty, kind, security });
+            let transparent = !matches!(kind, ParamKind::Receiver(_))
+                && is_transparent(ty.to_token_stream(), &item.sig.generics);
+            params.push(Parameter {
+                ty,
+                kind,
+                security,
+                transparent,
+            });
         }
 
         let function = Self {
@@ -124,6 +137,17 @@ impl Function {
             self_ty: None,
         };
         (function, errors.0)
+    }
+
+    /// Whether the function or one of its parameters names a scope or requirement.
+    pub(crate) fn has_scopes(&self) -> bool {
+        self.requires.first().is_some_and(|requires| {
+            !requires.scopes.is_empty() || !requires.requirements.is_empty()
+        }) || self
+            .params
+            .iter()
+            .filter_map(Parameter::security_args)
+            .any(|args| !args.scopes.is_empty() || !args.requirements.is_empty())
     }
 
     /// The scopes of the function's own `#[requires_scopes]`.
@@ -193,6 +217,13 @@ impl Parameter {
         }
     }
 
+    /// Whether the type checker, not the name, tells what this parameter is: an extractor the
+    /// macros did not recognise by name (an alias of `Security<..>`, a renamed import, or any
+    /// other extractor) whose type can be named outside the function.
+    pub(crate) fn is_probed(&self) -> bool {
+        matches!(self.kind, ParamKind::Extractor) && self.transparent
+    }
+
     pub(crate) fn security_args(&self) -> Option<&SecurityArgs> {
         self.security.first()
     }
@@ -250,4 +281,24 @@ impl Errors {
     pub(crate) fn finish(self) -> syn::Result<()> {
         self.0.map_or(Ok(()), Err)
     }
+}
+
+/// Whether `tokens`, a parameter's type, names nothing local to the function: no `Self`, no
+/// generic parameter of `generics`, no lifetime, no `impl Trait` and no `_`.
+fn is_transparent(tokens: TokenStream, generics: &Generics) -> bool {
+    tokens.into_iter().all(|tree| match tree {
+        TokenTree::Ident(ident) => {
+            ident != "Self"
+                && ident != "impl"
+                && ident != "_"
+                && !generics.params.iter().any(|param| match param {
+                    syn::GenericParam::Type(ty) => ty.ident == ident,
+                    syn::GenericParam::Const(constant) => constant.ident == ident,
+                    syn::GenericParam::Lifetime(_) => false,
+                })
+        }
+        TokenTree::Punct(punct) => punct.as_char() != '\'' && punct.as_char() != '_',
+        TokenTree::Group(group) => is_transparent(group.stream(), generics),
+        TokenTree::Literal(_) => true,
+    })
 }

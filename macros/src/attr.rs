@@ -13,6 +13,16 @@ pub(crate) enum Invocation {
     Dependency,
 }
 
+impl Invocation {
+    /// The attribute's name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::RequiresScopes => "requires_scopes",
+            Self::Dependency => "dependency",
+        }
+    }
+}
+
 /// `#[requires_scopes("a", "b", any("c", "d"))]`: the plain scopes and the `any(..)`/`all(..)`
 /// requirements, in order.
 pub(crate) struct RequiresScopes {

@@ -3,12 +3,25 @@
 //! panics are compile errors at the user's literal or attribute.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote_spanned;
+use quote::{quote, quote_spanned};
 use syn::LitStr;
 
 /// Checks that every scope in `scopes` is declared by each scheme below `params` (an expression
 /// of type `&[Param]`), and that some dependency below enforces them.
 pub(crate) fn scopes(
+    attribute: &str,
+    owner: &str,
+    span: Span,
+    scopes: &[&LitStr],
+    params: &TokenStream,
+) -> TokenStream {
+    scopes_if(&quote!(true), attribute, owner, span, scopes, params)
+}
+
+/// [`scopes`], made only when `guard` (a `const` boolean expression) holds: for a parameter the
+/// type checker has yet to confirm as a `Security<..>`.
+pub(crate) fn scopes_if(
+    guard: &TokenStream,
     attribute: &str,
     owner: &str,
     span: Span,
@@ -38,7 +51,7 @@ pub(crate) fn scopes(
     quote_spanned! {span=>
         #(#declared)*
         const _: () = {
-            if !::axum_scopes::__private::enforces_scopes(#params) {
+            if #guard && !::axum_scopes::__private::enforces_scopes(#params) {
                 ::core::panic!("{}", #unenforced);
             }
         };

@@ -10,11 +10,31 @@ use crate::attr::{self, Invocation, Responses, ScopeExpr};
 use crate::checks;
 use crate::fallback;
 
-pub(crate) fn entry(invocation: Invocation, args: TokenStream, item: &TokenStream) -> TokenStream {
+/// Expands the attribute on a free function; `within` is the header of the `impl` block the
+/// function is written in, when it is an associated function of a block without `#[scoped]`.
+pub(crate) fn entry(
+    invocation: Invocation,
+    args: TokenStream,
+    item: &TokenStream,
+    within: Option<String>,
+) -> TokenStream {
     let item_fn: ItemFn = match syn::parse2(item.clone()) {
         Ok(item_fn) => item_fn,
         Err(_) => return fallback::not_a_fn(invocation, item),
     };
+    let has_receiver = matches!(item_fn.sig.inputs.first(), Some(FnArg::Receiver(_)));
+    // With `self`, the error on `self` says what to do; `#[scoped]` would not take it either.
+    if let Some(header) = within.filter(|_| !has_receiver) {
+        // Only the function itself can stay in the block: emit it without this crate's
+        // attributes, and the fix.
+        let (function, _) = Function::from_syn(invocation, args, Span::call_site(), item_fn);
+        let item = &function.item;
+        let message = format!(
+            "`#[{}]` on an associated function needs `#[scoped]` on its `impl` block: write `#[scoped]` above `{header} {{`",
+            invocation.name()
+        );
+        return quote!(#item ::core::compile_error!(#message););
+    }
     function(invocation, args, item_fn, None)
 }
 
@@ -55,11 +75,13 @@ fn consumed_attributes(function: &Function) -> TokenStream {
     }
 }
 
+/// What `#[requires_scopes]` says when nothing can enforce it.
+pub(crate) const NO_SECURITY: &str = "`#[requires_scopes]` has no `Security<..>` parameter to enforce it; add one, such as `user: Security<get_current_user>`";
+
 /// A handler: its `Security<D>` parameters get a marker carrying the scopes required on them.
 fn handler(function: &Function) -> TokenStream {
     let mut item = function.item.clone();
     let fn_name = &item.sig.ident;
-    let vis = &item.vis;
     let mut markers = Vec::new();
     let typed = item.sig.inputs.iter_mut().filter_map(|input| match input {
         FnArg::Typed(typed) => Some(typed),
@@ -68,28 +90,41 @@ fn handler(function: &Function) -> TokenStream {
     let mut infos = Vec::new();
     let mut documented = Vec::new();
     let mut checks = Vec::new();
+    // Checks on parameters whose type names the function's generics: only the function body
+    // can hold them.
+    let mut body_checks = Vec::new();
     // The whole tree of the handler's `Security` parameters, for `SecurityEdge::REPEATS`.
-    let tree = {
-        let all = function
-            .params
-            .iter()
-            .filter(|param| matches!(param.kind, ParamKind::Security { .. }))
-            .map(|param| dependency_param(&param.ty, &quote!(&[]), &quote!(&[]), true));
-        quote!(&[#(#all),*])
-    };
+    let tree = handler_tree(function);
     for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
-        if !matches!(param.kind, ParamKind::Security { .. }) {
+        let probed = param.is_probed();
+        if !probed && !matches!(param.kind, ParamKind::Security { .. }) {
             if matches!(param.kind, ParamKind::Extractor) {
-                checks.push(disguised_security_check(&param.ty));
+                body_checks.push(disguised_security_check(&param.ty));
                 // A credential taken by the handler itself (`ApiKey<Keys>`, `BearerToken<S>`)
                 // documents its scheme, without scopes: nothing below it checks any.
                 documented.push(param_kind(&param.ty));
             }
             continue;
         }
-        let info = dependency_param(&param.ty, &quote!(&[]), &quote!(&[]), true);
+        let marker = edge_marker(function, index);
+        let edge_scopes = quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::SCOPES);
+        let edge_requirements =
+            quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::REQUIREMENTS);
+        let use_cache = param.security_args().is_none_or(|args| args.use_cache);
+        let info = if probed {
+            quote!(#marker::__AXUM_SCOPES_BARE)
+        } else {
+            dependency_param(&param.ty, &quote!(&[]), &quote!(&[]), true)
+        };
         if let Some(args) = param.security_args() {
-            checks.push(checks::scopes(
+            let guard = if probed {
+                checks.push(security_only_check(&param.ty, args.span));
+                security_probe(&param.ty)
+            } else {
+                quote!(true)
+            };
+            checks.push(checks::scopes_if(
+                &guard,
                 "#[security]",
                 &param_name(&typed.pat),
                 args.span,
@@ -98,47 +133,38 @@ fn handler(function: &Function) -> TokenStream {
             ));
         }
         infos.push(info);
-        let scopes = edge_scopes(function.scopes(), param);
-        let requirements: Vec<TokenStream> = function
-            .requires
-            .first()
-            .map_or(&[][..], |requires| &requires.requirements[..])
-            .iter()
-            .chain(
-                param
-                    .security_args()
-                    .map_or(&[][..], |args| &args.requirements[..]),
-            )
-            .map(requirement)
-            .collect();
-        let use_cache = param.security_args().is_none_or(|args| args.use_cache);
-        let scope_values: Vec<_> = scopes.iter().map(|lit| scope(lit)).collect();
-        documented.push(dependency_param(
-            &param.ty,
-            &quote!(&[#(#scope_values),*]),
-            &quote!(&[#(#requirements),*]),
-            use_cache,
-        ));
-        let marker = match function.self_ty.as_ref().and_then(ast::last_segment) {
-            // Associated functions of several types may share a name.
-            Some(owner) => format_ident!("__axum_scopes_{}_{}_{}", owner.ident, fn_name, index),
-            None => format_ident!("__axum_scopes_{}_{}", fn_name, index),
-        };
-        markers.push(quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            #vis struct #marker {}
-
-            #[automatically_derived]
-            impl ::axum_scopes::__private::SecurityEdge for #marker {
-                const SCOPES: &'static [::axum_scopes::__private::Scope] = &[#(#scope_values),*];
-                const REQUIREMENTS: &'static [::axum_scopes::__private::Requirement] =
-                    &[#(#requirements),*];
-                const USE_CACHE: bool = #use_cache;
-                const REPEATS: bool = ::axum_scopes::__private::has_repeats(#tree);
-            }
+        documented.push(if probed {
+            quote!(#marker::__AXUM_SCOPES_PARAM)
+        } else {
+            dependency_param(&param.ty, &edge_scopes, &edge_requirements, use_cache)
         });
-        add_edge(&mut typed.ty, &marker);
+        markers.push(edge_items(function, param, &marker, &tree));
+        if probed {
+            let ty = &param.ty;
+            let probe = security_probe(ty);
+            *typed.ty = syn::parse_quote_spanned! {ty.span()=>
+                <::axum_scopes::__private::Choose<#probe> as ::axum_scopes::__private::Pick<#ty, #marker>>::Output
+            };
+        } else {
+            add_edge(&mut typed.ty, &marker);
+        }
+    }
+    if function.has_scopes()
+        && !function
+            .params
+            .iter()
+            .any(|param| matches!(param.kind, ParamKind::Security { .. }))
+    {
+        // `valid` found a parameter that may be a `Security<..>` under another name: the type
+        // checker tells.
+        checks.push(probed_security_required(function));
+    }
+    if !body_checks.is_empty() {
+        let statements = std::mem::take(&mut item.block.stmts);
+        *item.block = syn::parse_quote!({
+            #(#body_checks)*
+            #(#statements)*
+        });
     }
     if let Some(requires) = function.requires.first() {
         checks.push(checks::scopes(
@@ -302,19 +328,177 @@ fn dependency_param(
     }
 }
 
-/// A compile error when `ty`, a parameter the macros did not recognise by name, is a
-/// `Security<..>` under another name: it would be resolved without the scopes above it.
-fn disguised_security_check(ty: &Type) -> TokenStream {
-    // A type naming `Self` cannot be written outside the `impl` block.
-    if ty.to_token_stream().to_string().contains("Self") {
-        return TokenStream::new();
+/// Every `Security` parameter of the handler (named or probed), unscoped: the tree that
+/// `SecurityEdge::REPEATS` walks.
+fn handler_tree(function: &Function) -> TokenStream {
+    let all = function
+        .params
+        .iter()
+        .enumerate()
+        .filter_map(|(index, param)| match param.kind {
+            ParamKind::Security { .. } => Some(dependency_param(
+                &param.ty,
+                &quote!(&[]),
+                &quote!(&[]),
+                true,
+            )),
+            _ if param.is_probed() => {
+                let marker = edge_marker(function, index);
+                Some(quote!(#marker::__AXUM_SCOPES_BARE))
+            }
+            _ => None,
+        });
+    quote!(&[#(#all),*])
+}
+
+/// The marker type of a handler's `Security` parameter: a `SecurityEdge` carrying the scopes the
+/// handler and the parameter's `#[security]` require, and, for a probed parameter, its `Param`.
+fn edge_items(
+    function: &Function,
+    param: &Parameter,
+    marker: &Ident,
+    tree: &TokenStream,
+) -> TokenStream {
+    let vis = &function.item.vis;
+    let use_cache = param.security_args().is_none_or(|args| args.use_cache);
+    let scope_values: Vec<_> = edge_scopes_of(function.scopes(), param)
+        .into_iter()
+        .map(scope)
+        .collect();
+    let requirements: Vec<TokenStream> = function
+        .requires
+        .first()
+        .map_or(&[][..], |requires| &requires.requirements[..])
+        .iter()
+        .chain(
+            param
+                .security_args()
+                .map_or(&[][..], |args| &args.requirements[..]),
+        )
+        .map(requirement)
+        .collect();
+    let params = param.is_probed().then(|| {
+        let edge_scopes = quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::SCOPES);
+        let edge_requirements =
+            quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::REQUIREMENTS);
+        let unscoped = probed_param(&param.ty, &quote!(&[]), &quote!(&[]), true);
+        let documented = probed_param(&param.ty, &edge_scopes, &edge_requirements, use_cache);
+        quote! {
+            #[automatically_derived]
+            impl #marker {
+                /// The parameter, as documented.
+                #vis const __AXUM_SCOPES_PARAM: ::axum_scopes::__private::Param = #documented;
+                /// The parameter without the scopes above it, for the checks.
+                #vis const __AXUM_SCOPES_BARE: ::axum_scopes::__private::Param = #unscoped;
+            }
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #marker {}
+
+        #[automatically_derived]
+        impl ::axum_scopes::__private::SecurityEdge for #marker {
+            const SCOPES: &'static [::axum_scopes::__private::Scope] = &[#(#scope_values),*];
+            const REQUIREMENTS: &'static [::axum_scopes::__private::Requirement] =
+                &[#(#requirements),*];
+            const USE_CACHE: bool = #use_cache;
+            const REPEATS: bool = ::axum_scopes::__private::has_repeats(#tree);
+        }
+
+        #params
     }
+}
+
+/// The marker type of the handler parameter at `index`: a `SecurityEdge` with the scopes
+/// required on it.
+fn edge_marker(function: &Function, index: usize) -> Ident {
+    let fn_name = &function.item.sig.ident;
+    match function.self_ty.as_ref().and_then(ast::last_segment) {
+        // Associated functions of several types may share a name.
+        Some(owner) => format_ident!("__axum_scopes_{}_{}_{}", owner.ident, fn_name, index),
+        None => format_ident!("__axum_scopes_{}_{}", fn_name, index),
+    }
+}
+
+/// The `{ .. }` const argument that asks the type checker whether `ty` is a `Security<D, E>`.
+fn security_probe(ty: &Type) -> TokenStream {
+    quote_spanned! {ty.span()=> {
+        #[allow(unused_imports)]
+        use ::axum_scopes::__private::NotSecurity as _;
+        ::axum_scopes::__private::SecurityProbe::<#ty>::IS_SECURITY
+    }}
+}
+
+/// The `Param` of a parameter the macros did not recognise by name: a dependency's when its type
+/// is a `Security<D, E>` under another name (an alias, a renamed import), otherwise an
+/// extractor's or a credential's.
+fn probed_param(
+    ty: &Type,
+    scopes: &TokenStream,
+    requirements: &TokenStream,
+    use_cache: bool,
+) -> TokenStream {
+    quote_spanned! {ty.span()=> {
+        #[allow(unused_imports)]
+        use ::axum_scopes::__private::{NotSecurity as _, OtherParam as _};
+        match ::axum_scopes::__private::SecurityProbe::<#ty>::INFO {
+            ::core::option::Option::Some(info) => ::axum_scopes::__private::Param::Dependency {
+                info,
+                scopes: #scopes,
+                requirements: #requirements,
+                use_cache: #use_cache,
+            },
+            ::core::option::Option::None => ::axum_scopes::__private::ParamKind::<#ty>::PARAM,
+        }
+    }}
+}
+
+/// `#[security]` on a parameter the macros did not recognise by name: a compile error unless
+/// its type is a `Security<..>` under another name.
+fn security_only_check(ty: &Type, span: Span) -> TokenStream {
+    let probe = security_probe(ty);
+    quote_spanned! {span=>
+        const _: () = {
+            if !#probe {
+                ::core::panic!("`#[security]` applies only to a `Security<..>` parameter");
+            }
+        };
+    }
+}
+
+/// `#[requires_scopes]` on a handler whose only candidates for a `Security<..>` are parameters
+/// the macros did not recognise by name: a compile error unless one of them is one.
+fn probed_security_required(function: &Function) -> TokenStream {
+    let probes = function
+        .params
+        .iter()
+        .filter(|param| param.is_probed())
+        .map(|param| security_probe(&param.ty));
+    let span = function
+        .requires
+        .first()
+        .map_or_else(|| function.item.sig.ident.span(), |requires| requires.span);
+    quote_spanned! {span=>
+        const _: () = {
+            if !(false #(|| #probes)*) {
+                ::core::panic!("{}", #NO_SECURITY);
+            }
+        };
+    }
+}
+
+/// A parameter whose type names the function's generics or `Self`: if it is a `Security<..>`
+/// under another name, it would be resolved without the scopes above it, so a check in the
+/// function body (evaluated for each instance) turns that into a compile error.
+fn disguised_security_check(ty: &Type) -> TokenStream {
     let message = format!(
-        "`{}` is a `Security<..>` under another name, which the macros cannot see through; write it as `Security<..>`, `Authenticated<..>`, `AuthenticatedBy<..>` or `MaybeAuthenticated<..>` so the scopes required above reach it",
+        "`{}` is a `Security<..>` under another name in a type that names the function's generic parameters, which the macros cannot attach scopes to; write it as `Security<..>`, `Authenticated<..>`, `AuthenticatedBy<..>` or `MaybeAuthenticated<..>`",
         ty.to_token_stream().to_string().replace(' ', "")
     );
     quote_spanned! {ty.span()=>
-        const _: () = {
+        const {
             #[allow(unused_imports)]
             use ::axum_scopes::__private::NotSecurity as _;
             if ::axum_scopes::__private::SecurityProbe::<#ty>::IS_SECURITY {
@@ -400,7 +584,7 @@ fn fastapi_names(fn_name: &Ident, tokens: &TokenStream) -> TokenStream {
 }
 
 /// Every scope literal of an attribute: its plain scopes and those inside `any(..)`/`all(..)`.
-fn literals<'a>(scopes: &'a [LitStr], requirements: &'a [ScopeExpr]) -> Vec<&'a LitStr> {
+pub(crate) fn literals<'a>(scopes: &'a [LitStr], requirements: &'a [ScopeExpr]) -> Vec<&'a LitStr> {
     let mut literals: Vec<&LitStr> = scopes.iter().collect();
     for requirement in requirements {
         requirement.literals(&mut literals);
@@ -409,7 +593,7 @@ fn literals<'a>(scopes: &'a [LitStr], requirements: &'a [ScopeExpr]) -> Vec<&'a 
 }
 
 /// A `Requirement` expression.
-fn requirement(expr: &ScopeExpr) -> TokenStream {
+pub(crate) fn requirement(expr: &ScopeExpr) -> TokenStream {
     match expr {
         ScopeExpr::Scope(lit) => {
             let scope = scope(lit);
@@ -435,7 +619,7 @@ fn param_name(pat: &syn::Pat) -> String {
 }
 
 /// The handler's scopes, then the parameter's, each once.
-fn edge_scopes<'a>(function: &'a [LitStr], param: &'a Parameter) -> Vec<&'a LitStr> {
+fn edge_scopes_of<'a>(function: &'a [LitStr], param: &'a Parameter) -> Vec<&'a LitStr> {
     let own = param
         .security_args()
         .map_or(&[][..], |args| &args.scopes[..]);
@@ -456,7 +640,7 @@ fn add_edge(ty: &mut Type, marker: &Ident) {
     }
 }
 
-fn scope(lit: &LitStr) -> TokenStream {
+pub(crate) fn scope(lit: &LitStr) -> TokenStream {
     quote_spanned!(lit.span()=> ::axum_scopes::__private::Scope::new(#lit))
 }
 
@@ -583,12 +767,57 @@ struct ParamCode {
 }
 
 impl ParamCode {
+    /// A parameter the macros did not recognise by name (a `Security<..>` under another name,
+    /// or any other extractor): the type checker picks how to obtain it.
+    fn add_probed(
+        &mut self,
+        param: &Parameter,
+        arg: &Ident,
+        (edge, edge_requirements): (&Ident, &Ident),
+        use_cache: bool,
+        state_ty: &Type,
+    ) {
+        let ty = &param.ty;
+        let span = ty.span();
+        let info = probed_param(
+            ty,
+            &edge.to_token_stream(),
+            &edge_requirements.to_token_stream(),
+            use_cache,
+        );
+        let name = format_ident!("__AXUM_SCOPES_PARAM{}", self.args.len());
+        self.edges.push(quote! {
+            const #name: ::axum_scopes::__private::Param = #info;
+        });
+        self.infos.push(name.to_token_stream());
+        if let Some(args) = param.security_args() {
+            self.checks.push(security_only_check(ty, args.span));
+        }
+        let choose = {
+            let probe = security_probe(ty);
+            quote_spanned!(span=> ::axum_scopes::__private::Choose<#probe>)
+        };
+        self.bounds.push(quote_spanned! {span=>
+            #choose: ::axum_scopes::__private::Extract<#ty, #state_ty>
+        });
+        self.extractions.push(quote_spanned! {span=>
+            let #arg = match <#choose as ::axum_scopes::__private::Extract<#ty, #state_ty>>::extract(
+                __axum_scopes_parts, __axum_scopes_state, &__axum_scopes_chain, #edge, #edge_requirements, #use_cache,
+            ).await {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(response) => return ::core::result::Result::Err(response),
+            };
+        });
+        self.args.push(arg.clone());
+    }
+
     fn add(&mut self, index: usize, param: &Parameter, state_ty: &Type) {
         let ty = &param.ty;
         let arg = format_ident!("__axum_scopes_arg{}", index);
         let span = ty.span();
-        match &param.kind {
-            ParamKind::Security { .. } => {
+        let probed = param.is_probed();
+        match (&param.kind, probed) {
+            (ParamKind::Security { .. }, _) | (ParamKind::Extractor, true) => {
                 let edge = format_ident!("__AXUM_SCOPES_EDGE{}", index);
                 let scopes = param
                     .security_args()
@@ -607,6 +836,16 @@ impl ParamCode {
                     const #edge_requirements: &[::axum_scopes::__private::Requirement] =
                         &[#(#requirements),*];
                 });
+                if probed {
+                    self.add_probed(
+                        param,
+                        &arg,
+                        (&edge, &edge_requirements),
+                        use_cache,
+                        state_ty,
+                    );
+                    return;
+                }
                 self.infos.push(dependency_param(
                     ty,
                     &edge.to_token_stream(),
@@ -625,7 +864,7 @@ impl ParamCode {
                 };
             });
             }
-            ParamKind::SecurityScopes => {
+            (ParamKind::SecurityScopes, _) => {
                 self.infos
                     .push(quote!(::axum_scopes::__private::Param::SecurityScopes));
                 self.extractions.push(quote_spanned! {span=>
@@ -635,10 +874,7 @@ impl ParamCode {
                     );
                 });
             }
-            ParamKind::Extractor | ParamKind::Body | ParamKind::Receiver(_) => {
-                if matches!(param.kind, ParamKind::Extractor) {
-                    self.checks.push(disguised_security_check(ty));
-                }
+            (ParamKind::Extractor | ParamKind::Body | ParamKind::Receiver(_), _) => {
                 self.infos.push(param_kind(ty));
                 self.bounds.push(quote_spanned! {span=>
                     #ty: ::axum_scopes::__private::DependencyParameter<#state_ty>
@@ -717,7 +953,15 @@ fn dependency_checks(function: &Function) -> Vec<TokenStream> {
         });
     for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
         if let Some(args) = param.security_args() {
-            checks.push(checks::scopes(
+            // A probed parameter is checked only once the type checker confirms it is a
+            // `Security<..>`; otherwise `#[security]` on it is the error.
+            let guard = if param.is_probed() {
+                security_probe(&param.ty)
+            } else {
+                quote!(true)
+            };
+            checks.push(checks::scopes_if(
+                &guard,
                 "#[security]",
                 &param_name(&typed.pat),
                 args.span,

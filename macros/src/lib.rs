@@ -4,8 +4,10 @@
 mod ast;
 mod attr;
 mod checks;
+mod context;
 mod expand;
 mod fallback;
+mod routing;
 mod scheme;
 mod scoped;
 mod valid;
@@ -15,13 +17,29 @@ use proc_macro::TokenStream;
 /// Declares the scopes a handler or dependency requires. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(attr::Invocation::RequiresScopes, args.into(), &item.into()).into()
+    let span = proc_macro::Span::call_site();
+    let within = context::enclosing_impl(span.local_file(), span.line());
+    expand::entry(
+        attr::Invocation::RequiresScopes,
+        args.into(),
+        &item.into(),
+        within,
+    )
+    .into()
 }
 
 /// Turns an async fn into a dependency. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(attr::Invocation::Dependency, args.into(), &item.into()).into()
+    let span = proc_macro::Span::call_site();
+    let within = context::enclosing_impl(span.local_file(), span.line());
+    expand::entry(
+        attr::Invocation::Dependency,
+        args.into(),
+        &item.into(),
+        within,
+    )
+    .into()
 }
 
 /// Lets the associated functions of an `impl` block be scoped handlers and dependencies.
@@ -42,4 +60,10 @@ pub fn oauth2_password_bearer(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn security_scheme(input: TokenStream) -> TokenStream {
     scheme::expand(input.into(), scheme::Form::Any).into()
+}
+
+/// A requirement on every route of a router. Documented in `axum-scopes`.
+#[proc_macro]
+pub fn router_security(input: TokenStream) -> TokenStream {
+    routing::expand(input.into()).into()
 }

@@ -43,22 +43,17 @@ impl Function {
             security_scopes: has_security_scopes,
         } = found;
 
-        let has_scopes = !self.scopes().is_empty()
-            || self
-                .requires
-                .first()
-                .is_some_and(|requires| !requires.requirements.is_empty())
-            || self
-                .params
-                .iter()
-                .filter_map(|param| param.security_args())
-                .any(|args| !args.scopes.is_empty() || !args.requirements.is_empty());
-        if self.dependency.is_none() && has_scopes && !has_security && !has_security_scopes {
+        // A parameter the macros did not recognise by name may still be a `Security<..>`:
+        // `expand` leaves that to the type checker.
+        let may_be_security = self.params.iter().any(Parameter::is_probed);
+        if self.dependency.is_none()
+            && self.has_scopes()
+            && !has_security
+            && !has_security_scopes
+            && !may_be_security
+        {
             let span = self.requires.first().map_or(sig.ident.span(), |r| r.span);
-            errors.push(syn::Error::new(
-                span,
-                "`#[requires_scopes]` has no `Security<..>` parameter to enforce it; add one, such as `user: Security<get_current_user>`",
-            ));
+            errors.push(syn::Error::new(span, crate::expand::NO_SECURITY));
         }
         errors.finish()
     }
@@ -75,7 +70,7 @@ impl Function {
         match &param.kind {
             ParamKind::Receiver(span) => errors.push(syn::Error::new(
                 *span,
-                format!("{what} cannot take `self`; make it a free function"),
+                format!("{what} cannot take `self`; make it a free function, or an associated function without `self` in an `impl` block marked `#[scoped]`"),
             )),
             ParamKind::SecurityScopes if self.dependency.is_none() => {
                 found.security_scopes = true;
@@ -121,7 +116,9 @@ impl Function {
             _ => {}
         }
         if let Some(args) = param.security_args() {
-            if matches!(param.kind, ParamKind::Security { .. }) {
+            if matches!(param.kind, ParamKind::Security { .. }) || param.is_probed() {
+                // On a probed parameter, `expand` has the type checker confirm it is a
+                // `Security<..>`.
                 check_scopes(&args.scopes, errors);
                 check_requirements(&args.requirements, errors);
             } else {
@@ -176,7 +173,7 @@ pub(crate) fn check_scopes(scopes: &[LitStr], errors: &mut Errors) {
 }
 
 /// `any(..)`/`all(..)`: not empty, every literal a scope, no literal twice in one list.
-fn check_requirements(requirements: &[ScopeExpr], errors: &mut Errors) {
+pub(crate) fn check_requirements(requirements: &[ScopeExpr], errors: &mut Errors) {
     for requirement in requirements {
         let (ident, exprs) = match requirement {
             ScopeExpr::Scope(lit) => {

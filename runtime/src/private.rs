@@ -12,12 +12,13 @@ pub use crate::credential::{
     CredentialSource, RawCredential, SchemeSource, TokenCookie,
 };
 pub use crate::dependency::tree::{
-    DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, resolve, security_scopes,
-    security_scopes_in,
+    DependencyInfo, Param, RouterFrame, ScopeChain, SecurityEdge, Unscoped, resolve,
+    security_scopes, security_scopes_in,
 };
 pub use crate::dependency::{Dependency, Resolve, Security};
 pub use crate::openapi::{document_http_errors, document_responses, secure_operation};
 pub use crate::rejection::{AuthError, CredentialKind};
+pub use crate::routing::RouterSecurity;
 pub use crate::scheme::{Flow, KeyPlace, Scheme, SchemeInfo, SchemeKind, ScopeInfo};
 pub use crate::scope::{Implication, Requirement, Scope, SecurityScopes};
 pub use axum::extract::State;
@@ -158,12 +159,16 @@ pub struct SecurityProbe<T: ?Sized>(PhantomData<T>);
 impl<D: Dependency, E> SecurityProbe<Security<D, E>> {
     /// A `Security<D, E>`.
     pub const IS_SECURITY: bool = true;
+    /// The dependency `D`.
+    pub const INFO: Option<&'static DependencyInfo> = Some(&D::INFO);
 }
 
 /// The fallback of [`SecurityProbe`]: any other type.
 pub trait NotSecurity {
     /// Not a `Security<D, E>`.
     const IS_SECURITY: bool = false;
+    /// No dependency.
+    const INFO: Option<&'static DependencyInfo> = None;
 }
 
 impl<T: ?Sized> NotSecurity for SecurityProbe<T> {}
@@ -205,5 +210,65 @@ pub trait UndocumentedResponses {
 }
 
 impl<E: ?Sized> UndocumentedResponses for ResponsesOf<E> {}
+
+/// Dispatches on what [`SecurityProbe`] found for a parameter type, so that the macros treat a
+/// parameter by the traits its type implements rather than by its name: `Choose<true>` for a
+/// `Security<D, E>` under any name, `Choose<false>` for any other extractor.
+pub struct Choose<const SECURITY: bool>;
+
+/// The type a handler parameter of type `T` takes once the edge marker `M` (the scopes the
+/// handler requires) is attached: `Security<D, M>` for a `Security<D, E>`, `T` itself otherwise.
+pub trait Pick<T, M> {
+    /// The parameter's type in the expanded handler.
+    type Output;
+}
+
+impl<D: Dependency, E, M> Pick<Security<D, E>, M> for Choose<true> {
+    type Output = Security<D, M>;
+}
+
+impl<T, M> Pick<T, M> for Choose<false> {
+    type Output = T;
+}
+
+/// How a dependency obtains a parameter of type `T`: a `Security<D, E>` (under any name) is
+/// resolved under the dependency's scope chain, any other type is extracted.
+pub trait Extract<T, S> {
+    /// Resolves or extracts the parameter.
+    fn extract(
+        parts: &mut Parts,
+        state: &S,
+        chain: &ScopeChain<'_>,
+        scopes: &'static [Scope],
+        requirements: &'static [Requirement],
+        use_cache: bool,
+    ) -> impl Future<Output = Result<T, Response>> + Send;
+}
+
+impl<S, T: NestedSecurity<S>> Extract<T, S> for Choose<true> {
+    fn extract(
+        parts: &mut Parts,
+        state: &S,
+        chain: &ScopeChain<'_>,
+        scopes: &'static [Scope],
+        requirements: &'static [Requirement],
+        use_cache: bool,
+    ) -> impl Future<Output = Result<T, Response>> + Send {
+        T::resolve_nested(parts, state, chain, scopes, requirements, use_cache)
+    }
+}
+
+impl<S, T: DependencyParameter<S>> Extract<T, S> for Choose<false> {
+    fn extract(
+        parts: &mut Parts,
+        state: &S,
+        _chain: &ScopeChain<'_>,
+        _scopes: &'static [Scope],
+        _requirements: &'static [Requirement],
+        _use_cache: bool,
+    ) -> impl Future<Output = Result<T, Response>> + Send {
+        T::extract(parts, state)
+    }
+}
 
 pub use utoipa;

@@ -86,6 +86,30 @@ impl Handlers {
     }
 }
 
+/// The same parameters under other names: a renamed import and a type alias.
+mod renamed {
+    pub(crate) use axum_scopes::Authenticated as Auth;
+    pub(crate) use axum_scopes::Security as Guard;
+}
+
+type User = Security<current_user>;
+
+#[requires_scopes("me")]
+async fn aliased_me(#[security(scopes = ["items"])] user: User) -> String {
+    user.into_inner()
+}
+
+#[dependency]
+#[requires_scopes("items")]
+async fn aliased_reader(user: User) -> Result<String, HttpError> {
+    Ok(format!("reader {}", *user))
+}
+
+#[requires_scopes("me")]
+async fn aliased_read(reader: renamed::Guard<aliased_reader>) -> String {
+    reader.into_inner()
+}
+
 fn substate_app() -> Router {
     let state = AppState {
         keys: Keys(JwtKeys::hs256(SECRET)),
@@ -95,6 +119,8 @@ fn substate_app() -> Router {
         .route("/items", routing::get(items))
         .route("/me", routing::get(Handlers::me))
         .route("/reader", routing::get(Handlers::reader))
+        .route("/aliased-me", routing::get(aliased_me))
+        .route("/aliased-read", routing::get(aliased_read))
         .with_state(state)
 }
 
@@ -138,6 +164,24 @@ async fn associated_functions_are_handlers_and_dependencies() {
     assert_eq!(challenge, r#"Bearer scope="items""#);
 }
 
+#[tokio::test]
+async fn aliases_and_renamed_imports_behave_as_the_names_they_stand_for() {
+    // `User` = `Security<current_user>` gets the handler's scope, then its own `#[security]`.
+    let (status, body, _) = get_with(substate_app(), "/aliased-me", &token(&["me", "items"])).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ann"));
+    let (status, _, challenge) = get_with(substate_app(), "/aliased-me", &token(&["me"])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(challenge, r#"Bearer scope="me items""#);
+    // In a dependency, under a renamed `Security`: outer scopes first.
+    let (status, body, _) =
+        get_with(substate_app(), "/aliased-read", &token(&["me", "items"])).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "reader ann"));
+    let (status, _, challenge) =
+        get_with(substate_app(), "/aliased-read", &token(&["items"])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(challenge, r#"Bearer scope="me items""#);
+}
+
 async fn authenticator() -> Authenticator {
     let key = Key::secret(SECRET, &[axum_scopes::jsonwebtoken::Algorithm::HS256]).unwrap();
     Authenticator::builder()
@@ -155,6 +199,31 @@ struct Subject {
 #[requires_scopes("items")]
 async fn guarded(claims: Authenticated<Subject, Api>) -> String {
     claims.into_inner().sub
+}
+
+#[requires_scopes("items")]
+async fn guarded_renamed(claims: renamed::Auth<Subject, Api>) -> String {
+    claims.into_inner().sub
+}
+
+#[tokio::test]
+async fn a_renamed_authenticated_requires_the_handler_scopes() {
+    let app = Router::new()
+        .route("/guarded", routing::get(guarded_renamed))
+        .with_state(authenticator().await);
+    let (status, body, _) = get_with(app.clone(), "/guarded", &issuer_token(&json!(ISSUER))).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ann"));
+    let lesser = mint_with(
+        SECRET,
+        axum_scopes::jsonwebtoken::Algorithm::HS256,
+        &json!({ "sub": "ann", "iss": ISSUER, "scope": "me", "exp": now() + 600 }),
+    );
+    let (status, _, challenge) = get_with(app, "/guarded", &lesser).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        challenge,
+        r#"Bearer error="insufficient_scope", scope="items""#
+    );
 }
 
 fn issuer_token(iss: &serde_json::Value) -> String {

@@ -14,7 +14,7 @@ use http::request::Parts;
 
 pub(crate) mod tree;
 
-use self::tree::{DependencyInfo, ScopeChain, SecurityEdge, Unscoped, resolve};
+use self::tree::{DependencyInfo, RouterFrames, ScopeChain, SecurityEdge, Unscoped, resolve};
 
 /// A dependency: a function marked `#[dependency]`, usable as
 /// [`Security<D>`].
@@ -139,7 +139,11 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let chain = ScopeChain::root_with(E::SCOPES, E::REQUIREMENTS).caching(E::REPEATS);
+        // The requirements of the routers the request went through come first.
+        let routers = parts.extensions.get::<RouterFrames>().cloned();
+        let chain = ScopeChain::root_with(E::SCOPES, E::REQUIREMENTS)
+            .caching(E::REPEATS)
+            .under(routers.as_ref().map_or(&[], |frames| &frames.0));
         resolve::<D, S>(parts, state, &chain, E::USE_CACHE)
             .await
             .map(Self::new)

@@ -128,6 +128,20 @@ impl SecurityEdge for Unscoped {
     const SCOPES: &'static [Scope] = &[];
 }
 
+/// The scopes one router requires of every route in it (the `routing` module attaches them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouterFrame {
+    /// The scopes, in order.
+    pub scopes: &'static [Scope],
+    /// The `any(..)`/`all(..)` requirements.
+    pub requirements: &'static [Requirement],
+}
+
+/// The request extension that carries the requirements of the routers a request went through,
+/// outermost first, to the `Security` parameters of its handler.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RouterFrames(pub(crate) Arc<[RouterFrame]>);
+
 /// The scopes required along one dependency path, parent first, kept on the stack.
 ///
 /// Each dependency adds its own link on top of its parent's while it resolves its parameters, so
@@ -138,6 +152,9 @@ pub struct ScopeChain<'a> {
     scopes: &'static [Scope],
     requirements: &'static [Requirement],
     parent: Option<&'a ScopeChain<'a>>,
+    /// The requirements of the routers the request went through, outermost first: above the
+    /// root link (see [`ScopeChain::under`]).
+    routers: &'a [RouterFrame],
     /// Whether dependencies below may use the request's cache: `false` when the handler's tree
     /// reaches no dependency twice, so caching could never pay.
     cache: bool,
@@ -157,8 +174,17 @@ impl<'a> ScopeChain<'a> {
             scopes,
             requirements,
             parent: None,
+            routers: &[],
             cache: true,
         }
+    }
+
+    /// This root chain below the requirements of the routers the request went through,
+    /// outermost first.
+    #[must_use]
+    pub const fn under(mut self, routers: &'a [RouterFrame]) -> Self {
+        self.routers = routers;
+        self
     }
 
     /// This chain, with the request's cache used below it only if `cache`.
@@ -191,13 +217,19 @@ impl<'a> ScopeChain<'a> {
             scopes,
             requirements,
             parent: Some(self),
+            routers: &[],
             cache: self.cache,
         }
     }
 
     fn links(&self, f: &mut impl FnMut(&ScopeChain<'_>)) {
-        if let Some(parent) = self.parent {
-            parent.links(f);
+        match self.parent {
+            Some(parent) => parent.links(f),
+            None => {
+                for frame in self.routers {
+                    f(&ScopeChain::root_with(frame.scopes, frame.requirements));
+                }
+            }
         }
         f(self);
     }
@@ -207,12 +239,21 @@ impl<'a> ScopeChain<'a> {
     pub fn is_empty(&self) -> bool {
         self.scopes.is_empty()
             && self.requirements.is_empty()
+            && self
+                .routers
+                .iter()
+                .all(|frame| frame.scopes.is_empty() && frame.requirements.is_empty())
             && self.parent.is_none_or(ScopeChain::is_empty)
     }
 
     /// Whether some link holds an `any(..)`/`all(..)` requirement.
     fn has_requirements(&self) -> bool {
-        !self.requirements.is_empty() || self.parent.is_some_and(ScopeChain::has_requirements)
+        !self.requirements.is_empty()
+            || self
+                .routers
+                .iter()
+                .any(|frame| !frame.requirements.is_empty())
+            || self.parent.is_some_and(ScopeChain::has_requirements)
     }
 
     /// Every scope the chain names, outermost first, first occurrence kept.

@@ -231,6 +231,123 @@ pub fn secure_operation(mut operation: Operation, params: &[Param]) -> Operation
     operation
 }
 
+/// Puts the requirement of `params` (a router's, see the `routing` module) in front of every
+/// operation of `openapi`: each alternative of the operation's `security` is combined with each
+/// of the router's, the scopes of a scheme both name merged with the router's first; an
+/// operation without `security` gets the router's. The dependency's failure answers are added
+/// where the operation documents none for their status, and the schemes of its credentials to
+/// the components where they are missing.
+pub fn require_on_every_operation(openapi: &mut OpenApi, params: &[Param]) {
+    let outer: Vec<Alternative> = security_requirements(params)
+        .iter()
+        .map(read_requirement)
+        .collect();
+    let responses = failure_responses(params);
+    let mut schemes = Vec::new();
+    credential_schemes(params, &mut schemes);
+    let components = openapi.components.get_or_insert_with(Default::default);
+    for scheme in schemes {
+        if !components.security_schemes.contains_key(scheme.name) {
+            components.add_security_scheme(scheme.name, security_scheme(scheme));
+        }
+    }
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if !outer.is_empty() {
+                let own: Vec<Alternative> = operation.security.as_ref().map_or_else(
+                    || vec![Vec::new()],
+                    |requirements| requirements.iter().map(read_requirement).collect(),
+                );
+                let combined = outer
+                    .iter()
+                    .flat_map(|router| own.iter().map(move |own| merge(router, own)))
+                    .filter_map(|alternative| write_requirement(&alternative))
+                    .collect();
+                operation.security = Some(combined);
+            }
+            for (status, response) in &responses {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.clone())
+                    .or_insert_with(|| response.clone());
+            }
+        }
+    }
+}
+
+/// The schemes of the credentials anywhere below `params`, each once.
+fn credential_schemes(params: &[Param], schemes: &mut Vec<&'static SchemeInfo>) {
+    for param in params {
+        match *param {
+            Param::Credential(scheme) if !schemes.iter().any(|known| known.name == scheme.name) => {
+                schemes.push(scheme);
+            }
+            Param::Dependency { info, .. } => credential_schemes(info.params, schemes),
+            _ => {}
+        }
+    }
+}
+
+/// `outer` and `inner` together: every scheme of either, the scopes of one both name merged,
+/// `outer`'s first.
+fn merge(outer: &Alternative, inner: &Alternative) -> Alternative {
+    let mut merged = outer.clone();
+    for (scheme, scopes) in inner {
+        match merged.iter_mut().find(|(name, _)| name == scheme) {
+            Some((_, existing)) => {
+                for scope in scopes {
+                    if !existing.contains(scope) {
+                        existing.push(scope.clone());
+                    }
+                }
+            }
+            None => merged.push((scheme.clone(), scopes.clone())),
+        }
+    }
+    merged
+}
+
+/// One security requirement object as `(scheme, scopes)` pairs. A requirement that does not
+/// serialize to an object reads as an empty alternative, which [`Route::is_secured`] refuses.
+fn read_requirement(requirement: &SecurityRequirement) -> Alternative {
+    let value = serde_json::to_value(requirement).unwrap_or_default();
+    value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(scheme, scopes)| {
+            let scopes = scopes
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|scope| scope.as_str().map(str::to_owned))
+                .collect();
+            (scheme.clone(), scopes)
+        })
+        .collect()
+}
+
+/// The requirement object of `alternative`; `None` for an empty one.
+fn write_requirement(alternative: &Alternative) -> Option<SecurityRequirement> {
+    let mut entries = alternative.iter();
+    let (name, scopes) = entries.next()?;
+    let first = SecurityRequirement::new(name, scopes.iter().map(String::as_str));
+    Some(entries.fold(first, |requirement, (name, scopes)| {
+        requirement.add(name, scopes.iter().map(String::as_str))
+    }))
+}
+
 /// One route of a document and what it requires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -289,30 +406,10 @@ pub fn routes(openapi: &OpenApi) -> Vec<Route> {
         ];
         for (method, operation) in operations {
             let Some(operation) = operation else { continue };
-            let security = operation.security.as_ref().map(|requirements| {
-                requirements
-                    .iter()
-                    .map(|requirement| {
-                        // A requirement that does not serialize to an object reads as an empty
-                        // alternative, which `is_secured` refuses.
-                        let value = serde_json::to_value(requirement).unwrap_or_default();
-                        value
-                            .as_object()
-                            .into_iter()
-                            .flatten()
-                            .map(|(scheme, scopes)| {
-                                let scopes = scopes
-                                    .as_array()
-                                    .into_iter()
-                                    .flatten()
-                                    .filter_map(|scope| scope.as_str().map(str::to_owned))
-                                    .collect();
-                                (scheme.clone(), scopes)
-                            })
-                            .collect()
-                    })
-                    .collect()
-            });
+            let security = operation
+                .security
+                .as_ref()
+                .map(|requirements| requirements.iter().map(read_requirement).collect());
             routes.push(Route {
                 method,
                 path: path.clone(),
