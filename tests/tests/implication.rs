@@ -78,6 +78,7 @@ async fn current_user(
 }
 
 #[requires_scopes("items:read")]
+#[utoipa::path(get, path = "/items", responses((status = 200, description = "The items.")))]
 async fn read_items(user: Security<current_user>) -> String {
     format!("items of {}", user.into_inner())
 }
@@ -209,4 +210,16 @@ fn openapi_describes_what_each_scope_implies() {
     );
     assert_eq!(scopes["items:write"], "Write items. Implies `items:read`.");
     assert_eq!(scopes["items:read"], "Read items.");
+}
+
+#[test]
+fn the_operation_requires_the_scope_not_its_expansion() {
+    let (_, document): (Router<App>, _) = utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(read_items))
+        .split_for_parts();
+    let document = serde_json::to_value(&document).unwrap();
+    assert_eq!(
+        document["paths"]["/items"]["get"]["security"],
+        serde_json::json!([{ "OAuth2PasswordBearer": ["items:read"] }])
+    );
 }
