@@ -14,16 +14,20 @@ mod valid;
 
 use proc_macro::TokenStream;
 
+/// The header of the `impl` block the attribute being expanded is written in, if any.
+fn enclosing_impl() -> Option<String> {
+    let span = proc_macro::Span::call_site();
+    context::enclosing_impl(span.local_file(), span.line())
+}
+
 /// Declares the scopes a handler or dependency requires. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
-    let span = proc_macro::Span::call_site();
-    let within = context::enclosing_impl(span.local_file(), span.line());
     expand::entry(
         attr::Invocation::RequiresScopes,
         args.into(),
         &item.into(),
-        within,
+        enclosing_impl(),
     )
     .into()
 }
@@ -31,13 +35,11 @@ pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Turns an async fn into a dependency. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
-    let span = proc_macro::Span::call_site();
-    let within = context::enclosing_impl(span.local_file(), span.line());
     expand::entry(
         attr::Invocation::Dependency,
         args.into(),
         &item.into(),
-        within,
+        enclosing_impl(),
     )
     .into()
 }
