@@ -41,6 +41,8 @@ const keys = keySpec.split(',').map((entry) => {
   return signingKey(alg, kid);
 });
 const firstAlg = keys[0].alg;
+// oidc-provider's default for ID tokens is RS256, which a key set without an RSA key cannot sign.
+const idTokenAlg = keys.some((key) => key.alg === 'RS256') ? 'RS256' : firstAlg;
 
 const docsRedirects = (process.env.OIDC_DOCS_REDIRECT_URIS ?? 'http://127.0.0.1:8080/docs/oauth2-redirect')
   .split(',');
@@ -60,6 +62,7 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
       response_types: [],
       token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: idTokenAlg,
     },
     {
       client_id: 'docs',
@@ -67,7 +70,7 @@ const provider = new Provider(issuer, {
       response_types: ['code'],
       redirect_uris: docsRedirects,
       token_endpoint_auth_method: 'none',
-      id_token_signed_response_alg: firstAlg,
+      id_token_signed_response_alg: idTokenAlg,
     },
   ],
   jwks: { keys },
