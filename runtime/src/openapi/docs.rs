@@ -34,7 +34,7 @@ use crate::rejection::HttpError;
 /// Authorize dialog (a client id, PKCE for the authorization-code flow), use
 /// [`docs_router_with`].
 pub fn docs_router<S: Clone + Send + Sync + 'static>(openapi: OpenApi) -> Router<S> {
-    docs_router_with(openapi, DocsOptions::default())
+    docs_router_with(openapi, &DocsOptions::default())
 }
 
 /// [`docs_router`] with Swagger UI's `initOAuth` options, FastAPI's `swagger_ui_init_oauth`:
@@ -53,15 +53,15 @@ pub fn docs_router<S: Clone + Send + Sync + 'static>(openapi: OpenApi) -> Router
 ///     .scopes(["items"])
 ///     // RFC 8707: the access token is for this API (Auth0 calls it `audience`).
 ///     .additional_query_string_param("resource", "https://api.example.com");
-/// let app: Router = Router::new().merge(docs_router_with(document, options));
+/// let app: Router = Router::new().merge(docs_router_with(document, &options));
 /// ```
 ///
 /// With [`DocsOptions::default`] the page is exactly [`docs_router`]'s (no `initOAuth` call).
 pub fn docs_router_with<S: Clone + Send + Sync + 'static>(
     openapi: OpenApi,
-    options: DocsOptions,
+    options: &DocsOptions,
 ) -> Router<S> {
-    let page: Arc<str> = swagger_ui_html(&openapi.info.title, &options).into();
+    let page: Arc<str> = swagger_ui_html(&openapi.info.title, options).into();
     let document = Arc::new(openapi);
     Router::new()
         .route(
