@@ -9,12 +9,13 @@
 //! node target/oidc-provider/provider.mjs 4000 &
 //! cargo run -p axum-scopes --example client_credentials_service
 //! curl -s http://127.0.0.1:4000/token -d grant_type=client_credentials -d client_id=bench \
-//!     -d client_secret=bench-secret -d scope=items -d resource=urn:axum-scopes:es256
-//! curl -s http://127.0.0.1:8081/reports -H "Authorization: Bearer <access_token>"   # 403: no reports scope
+//!     -d client_secret=bench-secret -d scope=reports:read -d resource=urn:axum-scopes:es256
+//! curl -s http://127.0.0.1:8081/reports -H "Authorization: Bearer <access_token>"
+//! curl -si -X POST http://127.0.0.1:8081/reports -H "Authorization: Bearer <access_token>"
+//! # 403, WWW-Authenticate: Bearer error="insufficient_scope", scope="reports:write"
 //! ```
 //!
-//! (The tests' provider grants `items me tools`; a real provider would grant the `reports`
-//! scopes to the services allowed them.) `--issuer URL`, `--audience AUD` and `--port N`
+//! `--issuer URL`, `--audience AUD` and `--port N`
 //! change the defaults; `--openapi` prints the OpenAPI document and exits.
 
 use axum::{Json, Router};

@@ -12,7 +12,8 @@
 // A token's audience is the resource it was asked for (RFC 8707 `resource`):
 // `urn:axum-scopes:es256` and `urn:axum-scopes:rs256` give RFC 9068 `at+jwt` tokens signed ES256
 // and RS256; any other `urn:axum-scopes:..` or `http://127.0.0.1:<port>..` resource (a server of
-// the tests) gets tokens signed with the first key's algorithm. Each may be granted `items me tools`.
+// the tests) gets tokens signed with the first key's algorithm. Each may be granted `items me tools`
+// and `reports:read reports:write` (the client_credentials_service example).
 //
 // Keys are generated at start: by default `ES256:bench-es256,RS256:bench-rs256`; OIDC_PROVIDER_KEYS
 // gives another list of `ALG:kid` (ES256 or RS256), so a restart can rotate to new keys.
@@ -88,7 +89,7 @@ const provider = new Provider(issuer, {
           throw new Error(`unknown resource ${resource}`);
         }
         return {
-          scope: 'items me tools',
+          scope: 'items me tools reports:read reports:write',
           audience: resource,
           accessTokenTTL: 3600,
           accessTokenFormat: 'jwt',
