@@ -88,8 +88,9 @@ fn preset(name: &str) -> Option<Preset> {
             at_jwt: false,
         },
         // Microsoft Entra ID (v2.0 tokens: `accessTokenAcceptedVersion: 2` in the manifest):
-        // the tenant's `/v2.0` URL; the audience is the API's application (client) id; the
-        // scopes are in `scp`; `typ` is `JWT`.
+        // the tenant's `/v2.0` URL; the audience is the API's application (client) id (v1.0
+        // tokens carry the Application ID URI, `api://..`, instead); the scopes are in `scp`;
+        // `typ` is `JWT`.
         "entra" => Preset {
             issuer: "https://login.microsoftonline.com/TENANT_ID/v2.0",
             audience: "API_APPLICATION_ID",
