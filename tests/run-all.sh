@@ -2,8 +2,9 @@
 # Every test of the workspace, with what the tests need installed first on a fresh machine:
 # Debian's chromium and chromium-driver for tests/tests/browser.rs (as root, only when
 # /usr/bin/chromium is absent), openapi-spec-validator from PyPI in target/venv for
-# tests/tests/openapi_demo.rs, and oidc-provider from npm in target/oidc-provider for
-# tests/tests/mcp.rs (node and npm are on the machine). Idempotent: when everything is there it only runs cargo.
+# tests/tests/openapi_demo.rs and examples_openapi.rs, and oidc-provider from npm in
+# target/oidc-provider for tests/tests/mcp.rs, oidc_rotation.rs and oidc_browser.rs (node and npm
+# are on the machine; browser.rs and oidc_browser.rs use Chromium). Idempotent: when everything is there it only runs cargo.
 #
 #   bash tests/run-all.sh [extra `cargo test` arguments]
 set -euo pipefail
@@ -30,7 +31,7 @@ if [[ ! -x "$validator" ]]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator
 fi
 
-# A real OpenID provider for tests/tests/mcp.rs: oidc-provider from npm, beside its script.
+# A real OpenID provider for tests/tests/mcp.rs, oidc_rotation.rs and oidc_browser.rs: oidc-provider from npm, beside its script.
 oidc="$root/target/oidc-provider"
 mkdir -p "$oidc"
 cp "$root/tests/oidc/provider.mjs" "$root/tests/oidc/package.json" "$oidc/"

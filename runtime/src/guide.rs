@@ -9,6 +9,9 @@ pub mod dependencies {}
 #[doc = include_str!("../docs/guide/identity_providers.md")]
 pub mod identity_providers {}
 
+#[doc = include_str!("../docs/guide/real_provider.md")]
+pub mod real_provider {}
+
 #[doc = include_str!("../docs/guide/credentials.md")]
 pub mod credentials {}
 

@@ -1,27 +1,58 @@
 // A real OpenID provider (oidc-provider, OpenID Certified) on 127.0.0.1, for the tests
-// (tests/tests/mcp.rs) and the load script (benchmarks/load.sh): one client
-// (`bench`/`bench-secret`) on the client-credentials grant. A token's audience is the resource
-// it was asked for (RFC 8707 `resource`): `urn:axum-scopes:es256` and `urn:axum-scopes:rs256`
-// give RFC 9068 `at+jwt` tokens signed ES256 and RS256; any `http://127.0.0.1:<port>/..`
-// resource (a server of the tests) gets ES256 ones. Each may be granted `items me tools`.
-// Keys are generated at start.
+// (tests/tests/mcp.rs, oidc_rotation.rs, oidc_browser.rs), the examples and the load script
+// (benchmarks/load.sh).
+//
+// Clients:
+// - `bench`/`bench-secret` on the client-credentials grant;
+// - `docs`, a public client (no secret, PKCE) on the authorization-code grant, for Swagger UI:
+//   its redirect URIs are OIDC_DOCS_REDIRECT_URIS (comma-separated), by default
+//   `http://127.0.0.1:8080/docs/oauth2-redirect` (the auth_code_docs example). Its login and
+//   consent pages are oidc-provider's development ones: any login and password sign in.
+//
+// A token's audience is the resource it was asked for (RFC 8707 `resource`):
+// `urn:axum-scopes:es256` and `urn:axum-scopes:rs256` give RFC 9068 `at+jwt` tokens signed ES256
+// and RS256; any other `urn:axum-scopes:..` or `http://127.0.0.1:<port>..` resource (a server of
+// the tests) gets tokens signed with the first key's algorithm. Each may be granted `items me tools`
+// and `reports:read reports:write` (the client_credentials_service example).
+//
+// Keys are generated at start: by default `ES256:bench-es256,RS256:bench-rs256`; OIDC_PROVIDER_KEYS
+// gives another list of `ALG:kid` (ES256 or RS256), so a restart can rotate to new keys.
 //
 //   node provider.mjs PORT
+//   OIDC_PROVIDER_KEYS=RS256:rotated node provider.mjs PORT
 import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2] ?? 4000);
 const issuer = `http://127.0.0.1:${port}`;
 
-function signingKey(type, options, alg, kid) {
-  const { privateKey } = generateKeyPairSync(type, options);
+function signingKey(alg, kid) {
+  const { privateKey } = alg === 'ES256'
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { ...privateKey.export({ format: 'jwk' }), alg, kid, use: 'sig' };
 }
 
-const keys = [
-  signingKey('ec', { namedCurve: 'P-256' }, 'ES256', 'bench-es256'),
-  signingKey('rsa', { modulusLength: 2048 }, 'RS256', 'bench-rs256'),
-];
+const keySpec = process.env.OIDC_PROVIDER_KEYS ?? 'ES256:bench-es256,RS256:bench-rs256';
+const keys = keySpec.split(',').map((entry) => {
+  const [alg, kid] = entry.split(':');
+  if (!['ES256', 'RS256'].includes(alg) || !kid) {
+    throw new Error(`OIDC_PROVIDER_KEYS: \`${entry}\` is not ES256:kid or RS256:kid`);
+  }
+  return signingKey(alg, kid);
+});
+const firstAlg = keys[0].alg;
+// oidc-provider's default for ID tokens is RS256, which a key set without an RSA key cannot sign.
+const idTokenAlg = keys.some((key) => key.alg === 'RS256') ? 'RS256' : firstAlg;
+
+const docsRedirects = (process.env.OIDC_DOCS_REDIRECT_URIS ?? 'http://127.0.0.1:8080/docs/oauth2-redirect')
+  .split(',');
+
+function signingAlg(resource) {
+  if (resource === 'urn:axum-scopes:es256') return 'ES256';
+  if (resource === 'urn:axum-scopes:rs256') return 'RS256';
+  return firstAlg;
+}
 
 const provider = new Provider(issuer, {
   clients: [
@@ -32,11 +63,23 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
       response_types: [],
       token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: idTokenAlg,
+    },
+    {
+      client_id: 'docs',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: docsRedirects,
+      token_endpoint_auth_method: 'none',
+      id_token_signed_response_alg: idTokenAlg,
     },
   ],
   jwks: { keys },
+  // Every login names an account: the development login page accepts any login and password.
+  findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
   features: {
     clientCredentials: { enabled: true },
+    devInteractions: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => 'urn:axum-scopes:es256',
@@ -46,11 +89,11 @@ const provider = new Provider(issuer, {
           throw new Error(`unknown resource ${resource}`);
         }
         return {
-          scope: 'items me tools',
+          scope: 'items me tools reports:read reports:write',
           audience: resource,
           accessTokenTTL: 3600,
           accessTokenFormat: 'jwt',
-          jwt: { sign: { alg: resource.endsWith('rs256') ? 'RS256' : 'ES256' } },
+          jwt: { sign: { alg: signingAlg(resource) } },
         };
       },
     },

@@ -6,6 +6,7 @@
     reason = "test support: a panic is the test failing, with its message"
 )]
 
+pub mod oidc;
 pub mod provider;
 
 use std::time::{SystemTime, UNIX_EPOCH};

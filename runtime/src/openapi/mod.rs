@@ -27,7 +27,7 @@ mod docs;
 mod resource;
 
 #[cfg(feature = "swagger-ui")]
-pub use self::docs::docs_router;
+pub use self::docs::{DocsOptions, docs_router, docs_router_with};
 pub use self::resource::ProtectedResource;
 
 /// The failure answers of an operation, by status.
