@@ -171,7 +171,17 @@ fn bench_verify(c: &mut Criterion) {
         .unwrap();
     let verify = || keys.verify_scoped::<Tutorial>(token.as_bytes());
     assert_eq!(verify().expect("JwtKeys accepts").claims.sub, "johndoe");
-    group.bench_function("jwt_keys/HS256", |b| b.iter(|| black_box(verify())));
+    assert_eq!(keys.cached_tokens(), 1);
+    group.bench_function("jwt_keys_hit/HS256", |b| b.iter(|| black_box(verify())));
+    let uncached = keys.clone().token_cache(TokenCacheOptions::disabled());
+    let verify_uncached = || uncached.verify_scoped::<Tutorial>(token.as_bytes());
+    assert_eq!(
+        verify_uncached().expect("JwtKeys accepts").claims.sub,
+        "johndoe"
+    );
+    group.bench_function("jwt_keys_miss/HS256", |b| {
+        b.iter(|| black_box(verify_uncached()));
+    });
 
     let required = SecurityScopes::new([Scope::new("items"), Scope::new("me")]);
     let granted = verify().unwrap().scopes;
