@@ -30,13 +30,12 @@ where
         // The line is put together in a buffer of this thread and handed to `writer` once:
         // `Writer` is a `dyn fmt::Write`, and a dynamic call per piece cost more than the
         // pieces. An event logged while a field is formatted gets a buffer of its own.
-        LINE.with(|line| match line.try_borrow_mut() {
-            Ok(mut line) => {
+        LINE.with(|line| {
+            if let Ok(mut line) = line.try_borrow_mut() {
                 line.clear();
                 format_line(&mut line, event)?;
                 writer.write_str(&line)
-            }
-            Err(_) => {
+            } else {
                 let mut line = String::new();
                 format_line(&mut line, event)?;
                 writer.write_str(&line)
@@ -80,61 +79,56 @@ struct Fields<'w> {
 }
 
 impl Fields<'_> {
-    fn name(&mut self, field: &Field) -> fmt::Result {
+    fn name(&mut self, field: &Field) {
         self.writer.push(' ');
         if field.name() != "message" {
             self.writer.push_str(field.name());
             self.writer.push('=');
         }
-        Ok(())
     }
 }
 
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if self.result.is_ok() {
-            self.result = self.name(field).and_then(|()| {
-                if field.name() == "message" {
-                    text(self.writer, value)
-                } else if is_plain(value) {
-                    // What `{:?}` would write, without its escaping machinery.
-                    self.writer.push('"');
-                    self.writer.push_str(value);
-                    self.writer.push('"');
-                    Ok(())
-                } else {
-                    write!(self.writer, "{value:?}")
-                }
-            });
+            self.name(field);
+            self.result = if field.name() == "message" {
+                text(self.writer, value)
+            } else if is_plain(value) {
+                // What `{:?}` would write, without its escaping machinery.
+                self.writer.push('"');
+                self.writer.push_str(value);
+                self.writer.push('"');
+                Ok(())
+            } else {
+                write!(self.writer, "{value:?}")
+            };
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         if self.result.is_ok() {
-            self.result = self
-                .name(field)
-                .and_then(|()| write_u64(self.writer, value));
+            self.name(field);
+            self.result = write_u64(self.writer, value);
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         if self.result.is_ok() {
-            self.result = self
-                .name(field)
-                .and_then(|()| write!(self.writer, "{value}"));
+            self.name(field);
+            self.result = write!(self.writer, "{value}");
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if self.result.is_ok() {
-            self.result = self.name(field).and_then(|()| {
-                if field.name() == "message" {
-                    // `format_args!` messages: their text as written, escaped.
-                    text(self.writer, &format!("{value:?}"))
-                } else {
-                    write!(self.writer, "{value:?}")
-                }
-            });
+            self.name(field);
+            self.result = if field.name() == "message" {
+                // `format_args!` messages: their text as written, escaped.
+                text(self.writer, &format!("{value:?}"))
+            } else {
+                write!(self.writer, "{value:?}")
+            };
         }
     }
 }
