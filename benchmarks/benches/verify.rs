@@ -9,7 +9,8 @@
 //!   choice, signature, claims, the checks jsonwebtoken does not make, the scopes;
 //! - `core_hit/{alg}`: the same with the cache on and the token already in it: digest, lookup,
 //!   `exp`/`nbf` and key checks, claims deserialized from the cached payload;
-//! - `jwt_keys/HS256`: `JwtKeys::verify_scoped`, the tutorial's path;
+//! - `jwt_keys_hit/HS256`, `jwt_keys_miss/HS256`: `JwtKeys::verify_scoped`, the tutorial's
+//!   path, with the token already in its cache, and with the cache off;
 //! - `scope_check`: `SecurityScopes::is_satisfied_by` for the tutorial's `["items", "me"]`.
 //!
 //! Every routine is checked to succeed before it is measured, so no figure comes from an error
@@ -171,7 +172,17 @@ fn bench_verify(c: &mut Criterion) {
         .unwrap();
     let verify = || keys.verify_scoped::<Tutorial>(token.as_bytes());
     assert_eq!(verify().expect("JwtKeys accepts").claims.sub, "johndoe");
-    group.bench_function("jwt_keys/HS256", |b| b.iter(|| black_box(verify())));
+    assert_eq!(keys.cached_tokens(), 1);
+    group.bench_function("jwt_keys_hit/HS256", |b| b.iter(|| black_box(verify())));
+    let uncached = keys.clone().token_cache(TokenCacheOptions::disabled());
+    let verify_uncached = || uncached.verify_scoped::<Tutorial>(token.as_bytes());
+    assert_eq!(
+        verify_uncached().expect("JwtKeys accepts").claims.sub,
+        "johndoe"
+    );
+    group.bench_function("jwt_keys_miss/HS256", |b| {
+        b.iter(|| black_box(verify_uncached()));
+    });
 
     let required = SecurityScopes::new([Scope::new("items"), Scope::new("me")]);
     let granted = verify().unwrap().scopes;

@@ -239,3 +239,153 @@ async fn a_refresh_that_keeps_the_key_keeps_its_cached_tokens() {
     assert_eq!(auth.cached_tokens(), 2);
     assert_eq!(sub(&auth, &token).await.unwrap(), "alice");
 }
+
+// The same rules for the tutorial's `JwtKeys::verify_scoped` (HS256), whose cache they share.
+
+mod jwt_keys {
+    use std::time::Duration;
+
+    use axum_scopes::jwt::{Subject, TokenCacheOptions};
+    use axum_scopes::{JwtKeys, TokenError};
+    use axum_scopes_tests::now;
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    const SECRET: &[u8] = b"a secret of at least thirty-two bytes, for the tests";
+
+    fn keys() -> JwtKeys {
+        JwtKeys::hs256(SECRET)
+    }
+
+    fn claims(exp: u64) -> Value {
+        json!({ "sub": "johndoe", "scopes": ["me", "items"], "exp": exp })
+    }
+
+    fn sub(keys: &JwtKeys, token: &str) -> Result<String, TokenError> {
+        let verified = keys.verify_scoped::<Subject>(token)?;
+        Ok(verified.claims.sub.unwrap_or_default())
+    }
+
+    #[test]
+    fn an_accepted_token_is_cached_and_served_with_its_scopes() {
+        #[derive(Debug, Deserialize)]
+        struct Exp {
+            exp: u64,
+        }
+        let keys = keys();
+        let token = keys.issue(&claims(now() + 600)).unwrap();
+        assert_eq!(keys.cached_tokens(), 0);
+        assert_eq!(sub(&keys, &token).unwrap(), "johndoe");
+        assert_eq!(keys.cached_tokens(), 1);
+        let hit = keys.verify_scoped::<Subject>(&token).unwrap();
+        assert_eq!(hit.scopes.as_slice(), ["me", "items"]);
+        let other = keys.verify_scoped::<Exp>(&token).unwrap();
+        assert!(other.claims.exp > now());
+        // A clone shares the cache.
+        assert_eq!(keys.clone().cached_tokens(), 1);
+    }
+
+    #[test]
+    fn rejections_are_never_cached() {
+        let keys = keys();
+        let expired = keys.issue(&claims(now() - 10)).unwrap();
+        let foreign = JwtKeys::hs256(b"another secret of at least thirty-two bytes")
+            .issue(&claims(now() + 600))
+            .unwrap();
+        let bad_scopes = keys
+            .issue(&json!({ "sub": "johndoe", "scopes": "me", "exp": now() + 600 }))
+            .unwrap();
+        for _ in 0..2 {
+            assert!(matches!(sub(&keys, &expired), Err(TokenError::Expired(_))));
+            assert!(matches!(
+                sub(&keys, &foreign),
+                Err(TokenError::InvalidSignature(_))
+            ));
+            assert!(matches!(
+                sub(&keys, &bad_scopes),
+                Err(TokenError::InvalidClaims(_))
+            ));
+        }
+        assert_eq!(keys.cached_tokens(), 0);
+        let good = keys.issue(&claims(now() + 600)).unwrap();
+        sub(&keys, &good).unwrap();
+        let mut tampered = good.clone().into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let err = keys.verify_scoped::<Subject>(&tampered).unwrap_err();
+        assert!(matches!(err, TokenError::InvalidSignature(_)), "{err:?}");
+        assert_eq!(keys.cached_tokens(), 1);
+    }
+
+    #[test]
+    fn a_token_that_expires_while_cached_is_refused() {
+        let keys = keys();
+        let token = keys.issue(&claims(now() + 1)).unwrap();
+        assert_eq!(sub(&keys, &token).unwrap(), "johndoe");
+        assert_eq!(keys.cached_tokens(), 1);
+        std::thread::sleep(Duration::from_millis(2_100));
+        let err = sub(&keys, &token).unwrap_err();
+        assert!(matches!(err, TokenError::Expired(_)), "{err:?}");
+        assert_eq!(keys.cached_tokens(), 0, "the expired entry is gone");
+    }
+
+    #[test]
+    fn a_cached_token_is_served_within_the_leeway_and_refused_past_it() {
+        let keys = keys().leeway(Duration::from_secs(3));
+        let token = keys.issue(&claims(now() - 1)).unwrap();
+        assert_eq!(sub(&keys, &token).unwrap(), "johndoe");
+        assert_eq!(sub(&keys, &token).unwrap(), "johndoe");
+        std::thread::sleep(Duration::from_millis(3_100));
+        let err = sub(&keys, &token).unwrap_err();
+        assert!(matches!(err, TokenError::Expired(_)), "{err:?}");
+    }
+
+    #[test]
+    fn a_changed_setting_starts_an_empty_cache() {
+        // Accepted and cached within a 3 s leeway; keys without the leeway refuse it.
+        let lenient = keys().leeway(Duration::from_secs(3));
+        let token = lenient.issue(&claims(now() - 1)).unwrap();
+        sub(&lenient, &token).unwrap();
+        let strict = lenient.clone().leeway(Duration::ZERO);
+        assert_eq!(strict.cached_tokens(), 0);
+        let err = sub(&strict, &token).unwrap_err();
+        assert!(matches!(err, TokenError::Expired(_)), "{err:?}");
+        assert_eq!(lenient.cached_tokens(), 1, "the original keeps its cache");
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_not_cached_early() {
+        let keys = keys().leeway(Duration::from_secs(1));
+        let mut body = claims(now() + 600);
+        body["nbf"] = json!(now() + 2);
+        let token = keys.issue(&body).unwrap();
+        let err = sub(&keys, &token).unwrap_err();
+        assert!(matches!(err, TokenError::NotYetValid(_)), "{err:?}");
+        assert_eq!(keys.cached_tokens(), 0);
+        std::thread::sleep(Duration::from_millis(2_100));
+        assert_eq!(sub(&keys, &token).unwrap(), "johndoe");
+    }
+
+    #[test]
+    fn the_cache_holds_at_most_max_entries() {
+        let keys = keys().token_cache(TokenCacheOptions::default().max_entries(8));
+        for i in 0..64 {
+            let token = keys
+                .issue(&json!({ "sub": "johndoe", "exp": now() + 600, "n": i }))
+                .unwrap();
+            assert_eq!(sub(&keys, &token).unwrap(), "johndoe");
+        }
+        let held = keys.cached_tokens();
+        assert!((1..=8).contains(&held), "{held} entries held");
+    }
+
+    #[test]
+    fn the_off_switch_caches_nothing() {
+        let keys = keys().token_cache(TokenCacheOptions::disabled());
+        let token = keys.issue(&claims(now() + 600)).unwrap();
+        for _ in 0..3 {
+            assert_eq!(sub(&keys, &token).unwrap(), "johndoe");
+        }
+        assert_eq!(keys.cached_tokens(), 0);
+    }
+}

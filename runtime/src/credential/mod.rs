@@ -197,14 +197,33 @@ impl CredentialSource for BearerHeader {
 }
 
 /// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+///
+/// Every byte of every request's token passes here, so it is one table look-up per byte and
+/// no early exit (a token is nearly always valid).
 fn is_b64token(token: &[u8]) -> bool {
-    let body = token.iter().take_while(|&&b| b != b'=').count();
+    let body = token
+        .iter()
+        .rposition(|&b| b != b'=')
+        .map_or(0, |last| last + 1);
     body > 0
         && token[..body]
             .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
-        && token[body..].iter().all(|&b| b == b'=')
+            .fold(true, |valid, &b| valid & B64TOKEN[usize::from(b)])
 }
+
+/// The bytes of a `b64token` before its `=` padding (which is not among them).
+const B64TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[expect(clippy::cast_possible_truncation, reason = "b < 256")]
+        let byte = b as u8;
+        table[b] =
+            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        b += 1;
+    }
+    table
+};
 
 /// A bearer token in the cookie named by `N`, as browsers send a session token.
 ///

@@ -385,19 +385,9 @@ impl Authenticator {
             return Err(TokenError::TooLarge);
         }
         let digest = TokenCache::digest(token);
-        if let Some(hit) = cache.get(&digest, now()) {
-            if self.key_present(hit.source, hit.key) {
-                // A claims type this token does not fit is answered by the full path, with
-                // the error it gives.
-                if let Ok(claims) = serde_json::from_slice::<C>(&hit.payload) {
-                    return Ok(Verified {
-                        claims,
-                        scopes: hit.scopes.clone(),
-                    });
-                }
-            } else {
-                cache.forget(&digest);
-            }
+        let present = |source, key| self.key_present(source, key);
+        if let Some(verified) = cache.serve(&digest, now(), present) {
+            return Ok(verified);
         }
         self.verify_uncached(token, Some((cache, digest))).await
     }

@@ -1,4 +1,5 @@
-//! The verified-token cache of the core: a client sends the same access token with every
+//! The verified-token cache of the core, used by [`Authenticator`](super::Authenticator) and
+//! [`JwtKeys`](super::JwtKeys) alike: a client sends the same access token with every
 //! request until it expires, and verifying its signature (ES256, RS256) costs far more than
 //! everything else on the request path. An accepted token is remembered by the SHA-256 of all
 //! its bytes; a later request with the same bytes skips the header parse, the key choice and
@@ -18,11 +19,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
+use serde::de::DeserializeOwned;
 use sha2::Digest as _;
 
 use super::claims::GrantedScopes;
 use super::key::KeyId;
-use super::verify::Fresh;
+use super::verify::{Fresh, Verified};
 
 /// The digest a cached token is found by: SHA-256 of the whole token.
 pub(crate) type TokenDigest = [u8; 32];
@@ -157,6 +159,28 @@ impl TokenCache {
             return None;
         }
         Some(token)
+    }
+
+    /// The hit for `digest` as a [`Verified<C>`], if its time window holds `now` and
+    /// `key_present` says the key that verified it (source index, key) is still trusted; a hit
+    /// whose key is gone is forgotten. `None` sends the caller down the full path, also when
+    /// the cached payload does not fit `C` (the full path then gives its error).
+    pub(crate) fn serve<C: DeserializeOwned>(
+        &self,
+        digest: &TokenDigest,
+        now: u64,
+        key_present: impl FnOnce(usize, KeyId) -> bool,
+    ) -> Option<Verified<C>> {
+        let hit = self.get(digest, now)?;
+        if !key_present(hit.source, hit.key) {
+            self.forget(digest);
+            return None;
+        }
+        let claims = serde_json::from_slice::<C>(&hit.payload).ok()?;
+        Some(Verified {
+            claims,
+            scopes: hit.scopes.clone(),
+        })
     }
 
     /// Forgets `digest`, such as a hit whose key is gone.

@@ -2,6 +2,7 @@
 //! ([`GrantedScopes`]), and the one reader of them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -74,9 +75,11 @@ impl fmt::Debug for ScopesClaim {
 ///
 /// It serializes as a `scopes` array, so claims built with it issue
 /// tutorial-shaped tokens.
+///
+/// Cloning it is cheap (an `Arc`): the verified-token cache hands every hit a clone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GrantedScopes {
-    scopes: Vec<String>,
+    scopes: Arc<[String]>,
 }
 
 impl GrantedScopes {
@@ -115,7 +118,7 @@ impl GrantedScopes {
     }
 
     /// Takes `scopes` as they came, dropping duplicates (first occurrence
-    /// kept) in place, so the list is allocated once.
+    /// kept) in place, then moves the strings into the shared list.
     pub(crate) fn from_vec(mut scopes: Vec<String>) -> Self {
         let mut kept = 0;
         for i in 0..scopes.len() {
@@ -125,12 +128,8 @@ impl GrantedScopes {
             }
         }
         scopes.truncate(kept);
-        Self { scopes }
-    }
-
-    fn push_unique(&mut self, scope: String) {
-        if !self.contains(&scope) {
-            self.scopes.push(scope);
+        Self {
+            scopes: scopes.into(),
         }
     }
 }
@@ -138,11 +137,7 @@ impl GrantedScopes {
 impl<S: Into<String>> FromIterator<S> for GrantedScopes {
     /// Collects scopes, dropping duplicates and keeping first occurrences.
     fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
-        let mut granted = Self::default();
-        for scope in iter {
-            granted.push_unique(scope.into());
-        }
-        granted
+        Self::from_vec(iter.into_iter().map(Into::into).collect())
     }
 }
 

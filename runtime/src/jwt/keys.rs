@@ -20,11 +20,13 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::cache::{TokenCache, TokenCacheOptions};
 use super::claims::ScopesClaim;
 use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
 use super::key::Key;
 use super::verify::{
-    Checks, IssuerPolicy, KeySet, Selection, Verified, clamp_leeway, log_rejection, verify_now,
+    Checks, IssuerPolicy, KeySet, Rejection, Selection, Verified, clamp_leeway, log_rejection, now,
+    verify_and_keep, verify_now,
 };
 
 /// RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
@@ -59,6 +61,7 @@ const MIN_HS256_SECRET_LEN: usize = 32;
 /// | early-expiry margin | 0 s | — |
 /// | `crit` header | rejected | — |
 /// | token length | at most [`DEFAULT_MAX_TOKEN_LEN`] bytes | [`JwtKeys::max_token_len`] |
+/// | verified-token cache of [`JwtKeys::verify_scoped`] | on, [`TokenCacheOptions::default`] | [`JwtKeys::token_cache`] |
 ///
 /// # Crypto backend
 ///
@@ -88,6 +91,10 @@ struct KeysInner {
     /// The one key, with the `Validation` the core built from the fields
     /// above; rebuilt by every setter.
     keys: Arc<KeySet>,
+    cache_options: TokenCacheOptions,
+    /// The tokens [`JwtKeys::verify_scoped`] accepted under the settings above; a new, empty
+    /// cache with every setter, so no entry outlives the policy that accepted it.
+    cache: Option<TokenCache>,
 }
 
 impl fmt::Debug for JwtKeys {
@@ -197,6 +204,8 @@ impl JwtKeys {
             keys: Arc::new(KeySet {
                 entries: Vec::new(),
             }),
+            cache_options: TokenCacheOptions::default(),
+            cache: None,
         };
         inner.rebuild();
         Self {
@@ -278,6 +287,28 @@ impl JwtKeys {
         self.configure(|inner| inner.checks.max_token_len = max)
     }
 
+    /// Bounds of the verified-token cache of [`JwtKeys::verify_scoped`], or
+    /// [`TokenCacheOptions::disabled`].
+    ///
+    /// Defaults to [`TokenCacheOptions::default`]: on, at most 10,000 tokens and 16 MiB. A token
+    /// accepted before is then served from its remembered payload without checking its
+    /// signature again, after its `exp` (plus the leeway) and `nbf` (minus it) are checked
+    /// against the clock; rejections are never remembered, and an entry ends at its token's
+    /// `exp`. The rules are those of the [`Authenticator`](super::Authenticator)'s cache, see
+    /// [`AuthenticatorBuilder::token_cache`](super::AuthenticatorBuilder::token_cache).
+    #[must_use]
+    pub fn token_cache(self, options: TokenCacheOptions) -> Self {
+        self.configure(|inner| inner.cache_options = options)
+    }
+
+    /// How many verified tokens the cache of [`JwtKeys::verify_scoped`] holds now (0 when it
+    /// is [disabled](TokenCacheOptions::disabled)), after pending evictions: for metrics and
+    /// tests.
+    #[must_use]
+    pub fn cached_tokens(&self) -> u64 {
+        self.inner.cache.as_ref().map_or(0, TokenCache::entry_count)
+    }
+
     /// The algorithm [`JwtKeys::issue`] signs with.
     #[must_use]
     pub fn signing_algorithm(&self) -> Algorithm {
@@ -321,11 +352,40 @@ impl JwtKeys {
     /// As [`JwtKeys::verify`]; a scopes claim of the wrong JSON type is
     /// [`TokenError::InvalidClaims`] (the tutorial's pydantic model rejects
     /// such a token too).
+    ///
+    /// A token accepted before is served from the verified-token cache (see
+    /// [`JwtKeys::token_cache`]).
     pub fn verify_scoped<C: DeserializeOwned>(
         &self,
         token: impl AsRef<[u8]>,
     ) -> Result<Verified<C>, TokenError> {
-        self.verify_with(token.as_ref(), &self.inner.checks)
+        let token = token.as_ref();
+        let Some(cache) = &self.inner.cache else {
+            return self.verify_with(token, &self.inner.checks);
+        };
+        if token.len() > self.inner.checks.max_token_len {
+            return self.verify_with(token, &self.inner.checks);
+        }
+        let digest = TokenCache::digest(token);
+        // One key, fixed for the life of this cache: an entry's key is always present.
+        if let Some(verified) = cache.serve(&digest, now(), |_, _| true) {
+            return Ok(verified);
+        }
+        let keys = &self.inner.keys;
+        let result = verify_and_keep(token, &self.inner.checks, Self::select(keys), true)
+            .map_err(Rejection::into_token_error);
+        match result {
+            Ok((verified, fresh)) => {
+                if let Some(fresh) = fresh {
+                    cache.insert(digest, fresh, &verified.scopes, 0, now());
+                }
+                Ok(verified)
+            }
+            Err(err) => {
+                log_rejection(&err);
+                Err(err)
+            }
+        }
     }
 
     /// Where [`JwtKeys::verify_scoped`] reads the granted scopes.
@@ -342,18 +402,24 @@ impl JwtKeys {
         token: &[u8],
         checks: &Checks,
     ) -> Result<Verified<C>, TokenError> {
-        let keys = &self.inner.keys;
-        let result = verify_now(token, checks, |alg, _kid| match keys.entries.first() {
-            Some(entry) if entry.validation.algorithms.contains(&alg) => {
-                Selection::Found((keys, 0))
-            }
-            _ => Selection::NoKeyForAlgorithm,
-        })
-        .map_err(super::verify::Rejection::into_token_error);
+        let result = verify_now(token, checks, Self::select(&self.inner.keys))
+            .map_err(Rejection::into_token_error);
         if let Err(err) = &result {
             log_rejection(err);
         }
         result
+    }
+
+    /// The key choice: the one key, when it accepts the token's `alg`.
+    fn select<'k>(
+        keys: &'k Arc<KeySet>,
+    ) -> impl FnOnce(Algorithm, Option<&str>) -> Selection<(&'k Arc<KeySet>, usize)> {
+        move |alg, _kid| match keys.entries.first() {
+            Some(entry) if entry.validation.algorithms.contains(&alg) => {
+                Selection::Found((keys, 0))
+            }
+            _ => Selection::NoKeyForAlgorithm,
+        }
     }
 
     /// Signs `claims` as they serialize, with the header
@@ -444,6 +510,7 @@ impl KeysInner {
         self.keys = Arc::new(KeySet {
             entries: key.and_then(|key| policy.entry(key)).into_iter().collect(),
         });
+        self.cache = TokenCache::new(self.cache_options);
     }
 }
 

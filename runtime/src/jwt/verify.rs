@@ -357,22 +357,40 @@ fn segments(token: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Decodes base64url `input` into a stack buffer of `N` bytes when it fits,
-/// else onto the heap, and hands the bytes to `f`.
+/// else onto the heap, and hands the bytes to `f`. A buffer is zeroed before use (the crate
+/// forbids `unsafe`), so a short input gets a [`SMALL_STACK_LEN`] buffer: zeroing the whole
+/// `N` bytes for every token would cost more than decoding it.
 fn with_decoded<const N: usize, R, E: From<TokenError>>(
     input: &[u8],
     f: impl FnOnce(&[u8]) -> Result<R, E>,
 ) -> Result<R, E> {
-    let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    if base64::decoded_len_estimate(input.len()) <= N {
-        let mut stack = [0u8; N];
-        let len = engine
-            .decode_slice(input, &mut stack)
-            .map_err(|_| malformed())?;
-        f(&stack[..len])
+    let estimate = base64::decoded_len_estimate(input.len());
+    if estimate <= SMALL_STACK_LEN {
+        decode_on_stack::<SMALL_STACK_LEN, _, _>(input, f)
+    } else if estimate <= N {
+        decode_on_stack::<N, _, _>(input, f)
     } else {
+        let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let heap = engine.decode(input).map_err(|_| malformed())?;
         f(&heap)
     }
+}
+
+/// Decoded segments up to this size use a buffer of this size: a tutorial token's header
+/// and payload, and most identity providers' headers.
+const SMALL_STACK_LEN: usize = 512;
+
+/// [`with_decoded`] for an input known to fit `N` bytes.
+fn decode_on_stack<const N: usize, R, E: From<TokenError>>(
+    input: &[u8],
+    f: impl FnOnce(&[u8]) -> Result<R, E>,
+) -> Result<R, E> {
+    let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut stack = [0u8; N];
+    let len = engine
+        .decode_slice(input, &mut stack)
+        .map_err(|_| malformed())?;
+    f(&stack[..len])
 }
 
 /// What [`read_payload`] found.

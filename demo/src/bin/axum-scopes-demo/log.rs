@@ -4,7 +4,7 @@
 //! cost about 10% of the demo's throughput on its own, this one about 4% (benchmarks/README.md).
 //! Strings are written as Rust debug strings, so a value can never start a line of its own.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
@@ -27,89 +27,108 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        timestamp(&mut writer, SystemTime::now())?;
-        let meta = event.metadata();
-        let level = match *meta.level() {
-            Level::ERROR => " ERROR ",
-            Level::WARN => "  WARN ",
-            Level::INFO => "  INFO ",
-            Level::DEBUG => " DEBUG ",
-            Level::TRACE => " TRACE ",
-        };
-        writer.write_str(level)?;
-        writer.write_str(meta.target())?;
-        writer.write_char(':')?;
-        let mut fields = Fields {
-            writer: &mut writer,
-            result: Ok(()),
-        };
-        event.record(&mut fields);
-        fields.result?;
-        writer.write_char('\n')
+        // The line is put together in a buffer of this thread and handed to `writer` once:
+        // `Writer` is a `dyn fmt::Write`, and a dynamic call per piece cost more than the
+        // pieces. An event logged while a field is formatted gets a buffer of its own.
+        LINE.with(|line| {
+            if let Ok(mut line) = line.try_borrow_mut() {
+                line.clear();
+                format_line(&mut line, event)?;
+                writer.write_str(&line)
+            } else {
+                let mut line = String::new();
+                format_line(&mut line, event)?;
+                writer.write_str(&line)
+            }
+        })
     }
+}
+
+thread_local! {
+    /// The line being formatted on this thread (see [`Line`]).
+    static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// `event` as one line, newline included.
+fn format_line(line: &mut String, event: &Event<'_>) -> fmt::Result {
+    timestamp(line, SystemTime::now())?;
+    let meta = event.metadata();
+    line.push_str(match *meta.level() {
+        Level::ERROR => " ERROR ",
+        Level::WARN => "  WARN ",
+        Level::INFO => "  INFO ",
+        Level::DEBUG => " DEBUG ",
+        Level::TRACE => " TRACE ",
+    });
+    line.push_str(meta.target());
+    line.push(':');
+    let mut fields = Fields {
+        writer: line,
+        result: Ok(()),
+    };
+    event.record(&mut fields);
+    fields.result?;
+    line.push('\n');
+    Ok(())
 }
 
 /// Writes each field as ` name=value` (the message as ` value`).
-struct Fields<'w, 'a> {
-    writer: &'w mut Writer<'a>,
+struct Fields<'w> {
+    writer: &'w mut String,
     result: fmt::Result,
 }
 
-impl Fields<'_, '_> {
-    fn name(&mut self, field: &Field) -> fmt::Result {
-        self.writer.write_char(' ')?;
+impl Fields<'_> {
+    fn name(&mut self, field: &Field) {
+        self.writer.push(' ');
         if field.name() != "message" {
-            self.writer.write_str(field.name())?;
-            self.writer.write_char('=')?;
+            self.writer.push_str(field.name());
+            self.writer.push('=');
         }
-        Ok(())
     }
 }
 
-impl Visit for Fields<'_, '_> {
+impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if self.result.is_ok() {
-            self.result = self.name(field).and_then(|()| {
-                if field.name() == "message" {
-                    text(self.writer, value)
-                } else if is_plain(value) {
-                    // What `{:?}` would write, without its escaping machinery.
-                    self.writer.write_char('"')?;
-                    self.writer.write_str(value)?;
-                    self.writer.write_char('"')
-                } else {
-                    write!(self.writer, "{value:?}")
-                }
-            });
+            self.name(field);
+            self.result = if field.name() == "message" {
+                text(self.writer, value)
+            } else if is_plain(value) {
+                // What `{:?}` would write, without its escaping machinery.
+                self.writer.push('"');
+                self.writer.push_str(value);
+                self.writer.push('"');
+                Ok(())
+            } else {
+                write!(self.writer, "{value:?}")
+            };
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         if self.result.is_ok() {
-            self.result = self
-                .name(field)
-                .and_then(|()| write_u64(self.writer, value));
+            self.name(field);
+            self.result = write_u64(self.writer, value);
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         if self.result.is_ok() {
-            self.result = self
-                .name(field)
-                .and_then(|()| write!(self.writer, "{value}"));
+            self.name(field);
+            self.result = write!(self.writer, "{value}");
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if self.result.is_ok() {
-            self.result = self.name(field).and_then(|()| {
-                if field.name() == "message" {
-                    // `format_args!` messages: their text as written, escaped.
-                    text(self.writer, &format!("{value:?}"))
-                } else {
-                    write!(self.writer, "{value:?}")
-                }
-            });
+            self.name(field);
+            self.result = if field.name() == "message" {
+                // `format_args!` messages: their text as written, escaped.
+                text(self.writer, &format!("{value:?}"))
+            } else {
+                write!(self.writer, "{value:?}")
+            };
         }
     }
 }
@@ -205,7 +224,7 @@ fn is_plain(value: &str) -> bool {
 }
 
 /// `value` in decimal, without `core::fmt`'s padding machinery.
-fn write_u64(writer: &mut Writer<'_>, mut value: u64) -> fmt::Result {
+fn write_u64(writer: &mut impl fmt::Write, mut value: u64) -> fmt::Result {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     loop {
@@ -220,7 +239,7 @@ fn write_u64(writer: &mut Writer<'_>, mut value: u64) -> fmt::Result {
 }
 
 /// A message as written, with control characters (line breaks among them) escaped.
-fn text(writer: &mut Writer<'_>, message: &str) -> fmt::Result {
+fn text(writer: &mut impl fmt::Write, message: &str) -> fmt::Result {
     for c in message.chars() {
         if c.is_control() {
             write!(writer, "{}", c.escape_default())?;
@@ -234,7 +253,7 @@ fn text(writer: &mut Writer<'_>, message: &str) -> fmt::Result {
 /// RFC 3339 in UTC with microseconds, from the civil-from-days algorithm (Howard Hinnant's),
 /// with the digits written by hand: `write!` with nine padded integers costs more than the
 /// rest of the line.
-fn timestamp(writer: &mut Writer<'_>, now: SystemTime) -> fmt::Result {
+fn timestamp(writer: &mut impl fmt::Write, now: SystemTime) -> fmt::Result {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
