@@ -6,14 +6,11 @@
 //! `resource`), then the call. The same app is `cargo run -p axum-scopes --example
 //! mcp_resource_server`.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use axum::Router;
 use axum::routing::get;
 use axum_scopes::openapi::ProtectedResource;
 use axum_scopes::{AuthConfig, Authenticated, Authenticator, Issuer, dangerous, requires_scopes};
+use axum_scopes_tests::oidc::{ProviderConfig, RealProvider};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -30,67 +27,6 @@ struct Claims {
 #[requires_scopes("tools")]
 async fn tools(claims: Authenticated<Claims, Mcp>) -> String {
     format!("tools for {}", claims.into_inner().client_id)
-}
-
-/// The provider's script: `OIDC_PROVIDER_SCRIPT`, else where `tests/run-all.sh` puts it.
-fn provider_script() -> PathBuf {
-    std::env::var_os("OIDC_PROVIDER_SCRIPT").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/oidc-provider/provider.mjs"),
-        PathBuf::from,
-    )
-}
-
-/// A free port on 127.0.0.1 (bound, then released for the provider to take).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// oidc-provider on 127.0.0.1, stopped when dropped.
-struct RealProvider {
-    child: Child,
-    issuer: String,
-}
-
-impl Drop for RealProvider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_provider(client: &reqwest::Client) -> RealProvider {
-    let script = provider_script();
-    let modules = script.with_file_name("node_modules").join("oidc-provider");
-    assert!(
-        modules.exists(),
-        "{} is missing: run `bash tests/run-all.sh`, which installs oidc-provider from npm (or set \
-         OIDC_PROVIDER_SCRIPT to a provider.mjs beside its node_modules)",
-        modules.display()
-    );
-    let port = free_port();
-    let child = Command::new("node")
-        .arg(&script)
-        .arg(port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node starts");
-    let provider = RealProvider {
-        child,
-        issuer: format!("http://127.0.0.1:{port}"),
-    };
-    let discovery = format!("{}/.well-known/openid-configuration", provider.issuer);
-    for _ in 0..100 {
-        if client.get(&discovery).send().await.is_ok() {
-            return provider;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("oidc-provider did not answer at {discovery}");
 }
 
 /// The resource server, serving on 127.0.0.1; returns its resource URL.
@@ -151,7 +87,7 @@ fn challenge_param<'a>(challenge: &'a str, name: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn a_client_finds_the_authorization_server_from_a_401_alone() {
     let client = reqwest::Client::new();
-    let provider = start_provider(&client).await;
+    let provider = RealProvider::start(&ProviderConfig::new()).await;
     let resource = start_resource_server(&provider.issuer).await;
 
     // 1. The call without a token: 401, and the challenge names the metadata.
