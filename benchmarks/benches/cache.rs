@@ -41,11 +41,43 @@ fn bench_cache(c: &mut Criterion) {
         b.iter(|| black_box(quick.get(black_box(&probe))));
     });
 
-    let token = vec![b'a'; 800];
-    group.bench_function("sha256/800B", |b| {
-        use sha2::Digest as _;
-        b.iter(|| black_box(sha2::Sha256::digest(black_box(&token))));
-    });
+    // The key candidates: SHA-256 of the whole token against a keyed 64-bit hash of it (the
+    // entry then holds the token, compared in constant time on a hit), at the sizes of the
+    // load script's ES256 (423 bytes) and RS256 (about 800 bytes) tokens.
+    for len in [423, 800] {
+        let token = vec![b'a'; len];
+        group.bench_function(format!("sha256/{len}B"), |b| {
+            use sha2::Digest as _;
+            b.iter(|| black_box(sha2::Sha256::digest(black_box(&token))));
+        });
+        let sip = std::hash::RandomState::new();
+        group.bench_function(format!("siphash13/{len}B"), |b| {
+            use std::hash::BuildHasher as _;
+            b.iter(|| black_box(sip.hash_one(black_box(&token[..]))));
+        });
+        let fold = foldhash::quality::RandomState::default();
+        group.bench_function(format!("foldhash/{len}B"), |b| {
+            use std::hash::BuildHasher as _;
+            b.iter(|| black_box(fold.hash_one(black_box(&token[..]))));
+        });
+        let other = token.clone();
+        group.bench_function(format!("constant_time_eq/{len}B"), |b| {
+            b.iter(|| {
+                black_box(constant_time_eq::constant_time_eq(
+                    black_box(&token),
+                    black_box(&other),
+                ))
+            });
+        });
+        group.bench_function(format!("subtle_ct_eq/{len}B"), |b| {
+            use subtle::ConstantTimeEq as _;
+            b.iter(|| {
+                black_box(bool::from(
+                    black_box(&token[..]).ct_eq(black_box(&other[..])),
+                ))
+            });
+        });
+    }
     group.finish();
 }
 

@@ -19,7 +19,7 @@ use crate::jwt::{Authenticator, TokenError};
 use crate::openapi::insert_responses;
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::scheme::Scheme;
-use crate::scope::{Implication, Scope};
+use crate::scope::{Implication, Scope, grants};
 
 /// The verified claims of the request's bearer token, after every scope the handler and the
 /// dependencies above require was found in the token: no `get_current_user` to write.
@@ -198,7 +198,7 @@ where
 ///
 /// `kid` is as the token sent it (at most 64 characters); `issuer` is the configured issuer of
 /// the key set holding that `kid`, never the token's own claim.
-async fn verify<C: DeserializeOwned>(
+async fn verify<C: DeserializeOwned + DependencyOutput>(
     token: &[u8],
     authenticator: &Authenticator,
     chain: &ScopeChain<'_>,
@@ -221,8 +221,15 @@ async fn verify<C: DeserializeOwned>(
             return Err(error);
         }
     };
-    let required = security_scopes(chain).with_implications(implications);
-    if !required.is_satisfied_by(verified.scopes.iter()) {
+    // Plain scopes are checked against the chain itself, without collecting them.
+    let granted = |scope: Scope| grants(verified.scopes.iter(), scope.as_str(), implications);
+    let satisfied = chain.all_plain(granted).unwrap_or_else(|| {
+        security_scopes(chain)
+            .with_implications(implications)
+            .is_satisfied_by(verified.scopes.iter())
+    });
+    if !satisfied {
+        let required = security_scopes(chain).with_implications(implications);
         let error = AuthError::insufficient_scope(&required);
         let missing = required.first_missing(verified.scopes.iter());
         log_refused(
@@ -241,7 +248,7 @@ async fn verify<C: DeserializeOwned>(
             target: "axum_scopes",
             outcome = "accepted",
             scheme,
-            required = %required.scope_str(),
+            required = %security_scopes(chain).scope_str(),
             kid = kid.as_deref(),
             issuer = issuer.as_deref(),
             "request authorized"

@@ -243,7 +243,7 @@ impl Implication {
 }
 
 /// Whether `granted` holds `required`, itself or through a granted scope that implies it.
-fn grants<'g>(
+pub(crate) fn grants<'g>(
     granted: impl Iterator<Item = &'g str>,
     required: &str,
     implications: &[Implication],

@@ -198,8 +198,9 @@ impl CredentialSource for BearerHeader {
 
 /// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 ///
-/// Every byte of every request's token passes here, so it is one table look-up per byte and
-/// no early exit (a token is nearly always valid).
+/// Every byte of every request's token passes here, so each byte is a few comparisons without
+/// a branch and there is no early exit (a token is nearly always valid): the compiler turns the
+/// loop into vector instructions, 16 or 32 bytes at a time.
 fn is_b64token(token: &[u8]) -> bool {
     let body = token
         .iter()
@@ -208,22 +209,23 @@ fn is_b64token(token: &[u8]) -> bool {
     body > 0
         && token[..body]
             .iter()
-            .fold(true, |valid, &b| valid & B64TOKEN[usize::from(b)])
+            .fold(true, |valid, &b| valid & is_b64token_byte(b))
 }
 
-/// The bytes of a `b64token` before its `=` padding (which is not among them).
-const B64TOKEN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        #[expect(clippy::cast_possible_truncation, reason = "b < 256")]
-        let byte = b as u8;
-        table[b] =
-            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
-        b += 1;
-    }
-    table
-};
+/// Whether `b` is one of a `b64token`'s bytes before its `=` padding.
+#[inline]
+#[expect(
+    clippy::needless_bitwise_bool,
+    reason = "no branch per byte, so the loop vectorizes"
+)]
+const fn is_b64token_byte(b: u8) -> bool {
+    // `b | 0x20` folds `A-Z` onto `a-z` and moves no other byte into it.
+    let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+    let digit = b.wrapping_sub(b'0') < 10;
+    // `+`, `-`, `.`, `/` (0x2B, 0x2D, 0x2E, 0x2F), `_` and `~`.
+    let sign = (b == b'+') | (b.wrapping_sub(b'-') < 3);
+    letter | digit | sign | (b == b'_') | (b == b'~')
+}
 
 /// A bearer token in the cookie named by `N`, as browsers send a session token.
 ///
@@ -432,6 +434,15 @@ mod tests {
         assert_eq!(session(&[]).unwrap(), None);
         assert!(session(&[b"session=a; session=b"]).is_err());
         assert!(session(&[b"session=a", b"session=a"]).is_err());
+    }
+
+    #[test]
+    fn b64token_bytes_are_exactly_rfc_6750s() {
+        for b in 0..=u8::MAX {
+            let expected =
+                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+            assert_eq!(is_b64token_byte(b), expected, "byte {b:#04x}");
+        }
     }
 
     #[test]

@@ -256,6 +256,18 @@ impl<'a> ScopeChain<'a> {
             || self.parent.is_some_and(ScopeChain::has_requirements)
     }
 
+    /// Whether `f` holds for every scope of a chain of plain scopes, or `None` when some link
+    /// holds an `any(..)`/`all(..)` requirement. Allocates nothing: the guards' check on every
+    /// request.
+    pub(crate) fn all_plain(&self, mut f: impl FnMut(Scope) -> bool) -> Option<bool> {
+        if self.has_requirements() {
+            return None;
+        }
+        let mut all = true;
+        self.links(&mut |link| all = all && link.scopes.iter().all(|&scope| f(scope)));
+        Some(all)
+    }
+
     /// Every scope the chain names, outermost first, first occurrence kept.
     #[must_use]
     pub fn to_vec(&self) -> Vec<Scope> {

@@ -17,7 +17,7 @@ use arc_swap::ArcSwap;
 use jsonwebtoken::Algorithm;
 use serde::de::DeserializeOwned;
 
-use super::cache::{TokenCache, TokenCacheOptions, TokenDigest};
+use super::cache::{ClaimsOnHit, FromPayload, KeepClaims, Slot, TokenCache, TokenCacheOptions};
 use super::claims::ScopesClaim;
 use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
 #[cfg(feature = "jwks")]
@@ -328,7 +328,7 @@ impl Authenticator {
         &self,
         token: &[u8],
     ) -> Result<Verified<C>, TokenError> {
-        let result = self.verify_inner(token).await;
+        let result = self.verify_inner::<C, FromPayload>(token).await;
         if let Err(err) = &result {
             log_rejection(err);
         }
@@ -336,12 +336,13 @@ impl Authenticator {
     }
 
     /// [`Authenticator::verify`] without its rejection log, for the guards, which log each
-    /// outcome as one event of their own.
-    pub(crate) async fn verify_quietly<C: DeserializeOwned>(
-        &self,
-        token: &[u8],
-    ) -> Result<Verified<C>, TokenError> {
-        self.verify_inner(token).await
+    /// outcome as one event of their own. Their claims are `Clone`, so the cache keeps them
+    /// deserialized ([`KeepClaims`]).
+    pub(crate) async fn verify_quietly<C>(&self, token: &[u8]) -> Result<Verified<C>, TokenError>
+    where
+        C: DeserializeOwned + Clone + Send + Sync + 'static,
+    {
+        self.verify_inner::<C, KeepClaims>(token).await
     }
 
     /// For an outcome's log event: the token's `kid` (as sent, at most 64 characters) and the
@@ -374,22 +375,23 @@ impl Authenticator {
         (Some(kid), issuer)
     }
 
-    async fn verify_inner<C: DeserializeOwned>(
+    async fn verify_inner<C: DeserializeOwned, K: ClaimsOnHit<C>>(
         &self,
         token: &[u8],
     ) -> Result<Verified<C>, TokenError> {
         let Some(cache) = &self.inner.cache else {
-            return self.verify_uncached(token, None).await;
+            return self.verify_uncached::<C, K>(token, None).await;
         };
         if token.len() > self.inner.checks.max_token_len {
             return Err(TokenError::TooLarge);
         }
-        let digest = TokenCache::digest(token);
+        let slot = cache.slot(token);
         let present = |source, key| self.key_present(source, key);
-        if let Some(verified) = cache.serve(&digest, now(), present) {
+        if let Some(verified) = cache.serve::<C, K>(slot, now(), present) {
             return Ok(verified);
         }
-        self.verify_uncached(token, Some((cache, digest))).await
+        self.verify_uncached::<C, K>(token, Some((cache, slot)))
+            .await
     }
 
     /// Whether the key `id` is still in source `source`.
@@ -405,16 +407,17 @@ impl Authenticator {
     }
 
     /// The full path, refreshing remote keys on an unknown `kid`; an accepted token is put in
-    /// `cache` under its digest.
-    async fn verify_uncached<C: DeserializeOwned>(
+    /// `cache` in its slot.
+    async fn verify_uncached<C: DeserializeOwned, K: ClaimsOnHit<C>>(
         &self,
         token: &[u8],
-        cache: Option<(&TokenCache, TokenDigest)>,
+        cache: Option<(&TokenCache, Slot<'_>)>,
     ) -> Result<Verified<C>, TokenError> {
         let verified = self.verify_twice(token, cache.is_some()).await?;
         let (verified, fresh, source) = verified;
-        if let (Some((cache, digest)), Some(fresh)) = (cache, fresh) {
-            cache.insert(digest, fresh, &verified.scopes, source, now());
+        if let (Some((cache, slot)), Some(fresh)) = (cache, fresh) {
+            let typed = K::keep(&verified.claims);
+            cache.insert(slot, fresh, typed, &verified.scopes, source, now());
         }
         Ok(verified)
     }

@@ -20,7 +20,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::cache::{TokenCache, TokenCacheOptions};
+use super::cache::{FromPayload, TokenCache, TokenCacheOptions};
 use super::claims::ScopesClaim;
 use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
 use super::key::Key;
@@ -366,9 +366,9 @@ impl JwtKeys {
         if token.len() > self.inner.checks.max_token_len {
             return self.verify_with(token, &self.inner.checks);
         }
-        let digest = TokenCache::digest(token);
+        let slot = cache.slot(token);
         // One key, fixed for the life of this cache: an entry's key is always present.
-        if let Some(verified) = cache.serve(&digest, now(), |_, _| true) {
+        if let Some(verified) = cache.serve::<C, FromPayload>(slot, now(), |_, _| true) {
             return Ok(verified);
         }
         let keys = &self.inner.keys;
@@ -377,7 +377,7 @@ impl JwtKeys {
         match result {
             Ok((verified, fresh)) => {
                 if let Some(fresh) = fresh {
-                    cache.insert(digest, fresh, &verified.scopes, 0, now());
+                    cache.insert(slot, fresh, None, &verified.scopes, 0, now());
                 }
                 Ok(verified)
             }
