@@ -3,9 +3,14 @@
 //! nanoseconds: tracing-subscriber's default format (styles, span context, padded `write!`s)
 //! cost about 10% of the demo's throughput on its own, this one about 4% (benchmarks/README.md).
 //! Strings are written as Rust debug strings, so a value can never start a line of its own.
+//!
+//! The request log's line is written by [`access`] straight into the worker's buffer, in the
+//! same format, without tracing's dispatch: it is the one event every request makes.
 
+use std::cell::Cell;
 use std::fmt::{self, Write as _};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -94,14 +99,8 @@ impl Visit for Fields<'_> {
             self.name(field);
             self.result = if field.name() == "message" {
                 text(self.writer, value)
-            } else if is_plain(value) {
-                // What `{:?}` would write, without its escaping machinery.
-                self.writer.push('"');
-                self.writer.push_str(value);
-                self.writer.push('"');
-                Ok(())
             } else {
-                write!(self.writer, "{value:?}")
+                debug_str(self.writer, value)
             };
         }
     }
@@ -216,11 +215,140 @@ impl std::io::Write for BufferedRef<'_> {
     }
 }
 
+/// The target of the request log's lines.
+pub(crate) const ACCESS_TARGET: &str = "axum_scopes_demo::access";
+
+/// Where [`access`] writes off the runtime's worker threads (set by [`Buffered::install`]).
+static WRITER: OnceLock<Buffered> = OnceLock::new();
+
+impl Buffered {
+    /// Makes this writer the one [`access`] uses where a thread does not buffer.
+    pub(crate) fn install(&self) {
+        let _ = WRITER.set(self.clone());
+    }
+}
+
+/// One request of the request log.
+pub(crate) struct Access<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) status: u16,
+    /// When the answer was ready (the line's timestamp), and how long it took.
+    pub(crate) at: Instant,
+    pub(crate) took: Duration,
+}
+
+/// Writes `request`'s line, exactly as [`Line`] writes the event `info!(target: ACCESS_TARGET,
+/// method, path, status, micros)`: into this worker's buffer (see [`Buffered`]), or to the
+/// writer on other threads.
+pub(crate) fn access(request: &Access<'_>) {
+    let buffered = PENDING.with(|pending| {
+        let Ok(mut pending) = pending.try_borrow_mut() else {
+            return false;
+        };
+        let Some((buffer, _)) = pending.as_mut() else {
+            return false;
+        };
+        access_line(&mut Bytes(buffer), request);
+        let full = buffer.len() >= CHUNK;
+        drop(pending);
+        if full {
+            flush_thread();
+        }
+        true
+    });
+    if !buffered && let Some(writer) = WRITER.get() {
+        let mut line = Vec::with_capacity(128);
+        access_line(&mut Bytes(&mut line), request);
+        let _ = std::io::Write::write_all(&mut writer.out.clone(), &line);
+    }
+}
+
+/// [`access`]'s line.
+fn access_line(line: &mut Bytes<'_>, request: &Access<'_>) {
+    // Writing into a `Vec` cannot fail.
+    let _ = timestamp(line, wall_clock(request.at));
+    line.push(b"  INFO ");
+    line.push(ACCESS_TARGET.as_bytes());
+    line.push(b": method=");
+    let _ = debug_str(line, request.method);
+    line.push(b" path=");
+    let _ = debug_str(line, request.path);
+    line.push(b" status=");
+    let _ = write_u64(line, u64::from(request.status));
+    line.push(b" micros=");
+    let _ = write_u64(
+        line,
+        u64::try_from(request.took.as_micros()).unwrap_or(u64::MAX),
+    );
+    line.push(b"\n");
+}
+
+/// A byte buffer as a `fmt::Write`, for the writers above.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl Bytes<'_> {
+    fn push(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+}
+
+impl fmt::Write for Bytes<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.0.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+}
+
+/// `value` as `{:?}` writes it, without the escaping machinery when it needs none.
+fn debug_str(writer: &mut impl fmt::Write, value: &str) -> fmt::Result {
+    if is_plain(value) {
+        writer.write_char('"')?;
+        writer.write_str(value)?;
+        writer.write_char('"')
+    } else {
+        write!(writer, "{value:?}")
+    }
+}
+
+thread_local! {
+    /// This thread's pairing of the monotonic clock with the wall clock (see [`wall_clock`]).
+    static ANCHOR: Cell<Option<(Instant, SystemTime)>> = const { Cell::new(None) };
+}
+
+/// The wall-clock time of `at`, from a pairing of the two clocks taken at most a second
+/// earlier on this thread: the request log reads the monotonic clock anyway (for the time a
+/// request took), so its lines need no second clock read. The wall clock's steps show within
+/// a second; between pairings the two clocks drift apart by at most NTP's slew rate (0.5 ms
+/// in a second).
+fn wall_clock(at: Instant) -> SystemTime {
+    ANCHOR.with(|anchor| {
+        if let Some((instant, wall)) = anchor.get()
+            && let Some(since) = at.checked_duration_since(instant)
+            && since < Duration::from_secs(1)
+        {
+            return wall + since;
+        }
+        let (instant, wall) = (Instant::now(), SystemTime::now());
+        anchor.set(Some((instant, wall)));
+        // `at` is usually a moment before this pairing.
+        match at.checked_duration_since(instant) {
+            Some(since) => wall + since,
+            None => wall.checked_sub(instant.duration_since(at)).unwrap_or(wall),
+        }
+    })
+}
+
 /// Whether `value` needs no escaping in a debug string: printable ASCII without `"` or `\`.
+#[expect(
+    clippy::needless_bitwise_bool,
+    reason = "no branch per byte, so the loop vectorizes"
+)]
 fn is_plain(value: &str) -> bool {
-    value
-        .bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    // No early exit and no branch per byte: the compiler checks 16 or 32 bytes at a time.
+    value.bytes().fold(true, |plain, b| {
+        plain & (b.wrapping_sub(b' ') < 95) & (b != b'"') & (b != b'\\')
+    })
 }
 
 /// `value` in decimal, without `core::fmt`'s padding machinery.
@@ -252,10 +380,37 @@ fn text(writer: &mut impl fmt::Write, message: &str) -> fmt::Result {
 
 /// RFC 3339 in UTC with microseconds, from the civil-from-days algorithm (Howard Hinnant's),
 /// with the digits written by hand: `write!` with nine padded integers costs more than the
-/// rest of the line.
+/// rest of the line. The date and time up to the second are kept per thread for the next line
+/// of the same second.
 fn timestamp(writer: &mut impl fmt::Write, now: SystemTime) -> fmt::Result {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
+    let second = SECOND.with(|second| match second.get() {
+        Some((at, text)) if at == secs => text,
+        _ => {
+            let text = date_time(secs);
+            second.set(Some((secs, text)));
+            text
+        }
+    });
+    let mut out = [0u8; 27];
+    out[..20].copy_from_slice(&second);
+    let mut micros = since.subsec_micros();
+    for digit in out[20..26].iter_mut().rev() {
+        *digit = b'0' + u8::try_from(micros % 10).unwrap_or(0);
+        micros /= 10;
+    }
+    out[26] = b'Z';
+    writer.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+}
+
+thread_local! {
+    /// The second [`timestamp`] last wrote on this thread, and its text up to the `.`.
+    static SECOND: Cell<Option<(u64, [u8; 20])>> = const { Cell::new(None) };
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.` of `secs` since 1970.
+fn date_time(secs: u64) -> [u8; 20] {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
     let z = days + 719_468;
@@ -267,15 +422,14 @@ fn timestamp(writer: &mut impl fmt::Write, now: SystemTime) -> fmt::Result {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = *b"0000-00-00T00:00:00.000000Z";
-    let fields: [(u64, usize, usize); 7] = [
+    let mut out = *b"0000-00-00T00:00:00.";
+    let fields: [(u64, usize, usize); 6] = [
         (u64::try_from(year).unwrap_or(0), 0, 4),
         (u64::try_from(month).unwrap_or(0), 5, 2),
         (u64::try_from(day).unwrap_or(0), 8, 2),
         (rem / 3600, 11, 2),
         (rem / 60 % 60, 14, 2),
         (rem % 60, 17, 2),
-        (u64::from(since.subsec_micros()), 20, 6),
     ];
     for (mut value, start, len) in fields {
         for digit in out[start..start + len].iter_mut().rev() {
@@ -283,7 +437,7 @@ fn timestamp(writer: &mut impl fmt::Write, now: SystemTime) -> fmt::Result {
             value /= 10;
         }
     }
-    writer.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+    out
 }
 
 #[cfg(test)]
@@ -323,14 +477,7 @@ mod tests {
             "é",
         ] {
             let mut out = String::new();
-            let mut writer = Writer::new(&mut out);
-            if is_plain(value) {
-                writer.write_char('"').unwrap();
-                writer.write_str(value).unwrap();
-                writer.write_char('"').unwrap();
-            } else {
-                write!(writer, "{value:?}").unwrap();
-            }
+            debug_str(&mut Writer::new(&mut out), value).unwrap();
             assert_eq!(out, format!("{value:?}"), "{value}");
         }
         for value in [0, 7, 10, 200, 4_294_967_296, u64::MAX] {
@@ -341,7 +488,49 @@ mod tests {
     }
 
     #[test]
+    fn the_access_line_is_the_events_line() {
+        let at = Instant::now();
+        let request = Access {
+            method: "GET",
+            path: "/a \"quoted\" path",
+            status: 200,
+            at,
+            took: Duration::from_micros(12),
+        };
+        let mut line = Vec::new();
+        access_line(&mut Bytes(&mut line), &request);
+        let line = String::from_utf8(line).unwrap();
+        let (stamp, rest) = line.split_at(27);
+        assert!(stamp.starts_with("20") && stamp.ends_with('Z'), "{line}");
+        assert_eq!(
+            rest,
+            "  INFO axum_scopes_demo::access: method=\"GET\" path=\"/a \\\"quoted\\\" path\" status=200 micros=12\n"
+        );
+    }
+
+    #[test]
+    fn the_wall_clock_follows_the_monotonic_one() {
+        let start = Instant::now();
+        let wall = wall_clock(start);
+        let later = wall_clock(start + Duration::from_millis(250));
+        assert_eq!(
+            later.duration_since(wall).unwrap(),
+            Duration::from_millis(250)
+        );
+        let off = SystemTime::now()
+            .duration_since(wall)
+            .unwrap_or_else(|error| error.duration());
+        assert!(off < Duration::from_millis(100), "{off:?}");
+        // More than a second later: a fresh pairing, close to the wall clock.
+        let far = wall_clock(start + Duration::from_secs(5));
+        assert!(far > wall);
+    }
+
+    #[test]
     fn timestamps_are_rfc3339_utc() {
+        // The same second twice (the cached text), then other seconds.
+        assert_eq!(at(1_796_227_311, 351_554), "2026-12-02T16:01:51.351554Z");
+        assert_eq!(at(1_796_227_311, 9), "2026-12-02T16:01:51.000009Z");
         assert_eq!(at(0, 0), "1970-01-01T00:00:00.000000Z");
         assert_eq!(at(951_782_400, 7), "2000-02-29T00:00:00.000007Z");
         assert_eq!(at(1_796_227_311, 351_554), "2026-12-02T16:01:51.351554Z");

@@ -1,14 +1,17 @@
 //! Serves FastAPI's "OAuth2 scopes" tutorial on 127.0.0.1:8000 (`--host`, `--port`);
 //! `--routes` prints each route with the scopes it requires instead.
 
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::Duration;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 mod log;
 mod serve;
 
 use axum::extract::Request;
-use axum::middleware::{self, Next};
+use axum::http::{Method, Uri};
 use axum::response::Response;
 use axum_scopes_demo::{AppState, DEFAULT_SECRET_KEY, PUBLIC_ROUTES, app, openapi};
 use tracing_subscriber::EnvFilter;
@@ -28,6 +31,7 @@ fn main() {
             std::io::stdout(),
         ));
     let writer = log::Buffered::new(writer);
+    writer.install();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -86,27 +90,83 @@ async fn run() {
         );
     }
     let secret = secret.as_deref().unwrap_or(DEFAULT_SECRET_KEY);
-    let router = app(AppState::new(secret.as_bytes())).layer(middleware::from_fn(access_log));
-    serve::serve(listener, router, header_timeout).await;
+    let router = app(AppState::new(secret.as_bytes()));
+    // The request log, unless `RUST_LOG` turns it off: then it costs nothing at all. Around the
+    // whole router, not through `Router::layer`, which would box and clone it per route and
+    // request.
+    if tracing::enabled!(target: log::ACCESS_TARGET, tracing::Level::INFO) {
+        serve::serve(listener, AccessLogService { inner: router }, header_timeout).await;
+    } else {
+        serve::serve(listener, router, header_timeout).await;
+    }
 }
 
-/// The request log: one event per request, at info, with the method, the path (never the
-/// query, which may carry credentials), the status and the time taken. One event and no span,
-/// so the log costs little beside the request (benchmarks/README.md measures it).
-async fn access_log(request: Request, next: Next) -> Response {
-    let start = std::time::Instant::now();
-    let method = request.method().clone();
-    // A `Uri` clone shares its bytes: no copy of the path.
-    let uri = request.uri().clone();
-    let response = next.run(request).await;
-    tracing::info!(
-        target: "axum_scopes_demo::access",
-        method = method.as_str(),
-        path = uri.path(),
-        status = response.status().as_u16(),
-        micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-    );
-    response
+/// The request log: one line per request, at info, with the method, the path (never the
+/// query, which may carry credentials), the status and the time taken, in the format of the
+/// demo's other events and under the target `axum_scopes_demo::access` (so `RUST_LOG` selects
+/// it as if it were one). A service around the router rather than `middleware::from_fn`, whose
+/// boxed future and service clone per request cost more than the line; the line is written by
+/// `log::access` without tracing's dispatch (benchmarks/README.md measures what it costs).
+#[derive(Clone)]
+struct AccessLogService<S> {
+    inner: S,
+}
+
+impl<S, B> tower::Service<Request<B>> for AccessLogService<S>
+where
+    S: tower::Service<Request<B>, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = AccessLogFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        AccessLogFuture {
+            start: Instant::now(),
+            method: request.method().clone(),
+            // A `Uri` clone shares its bytes: no copy of the path.
+            uri: request.uri().clone(),
+            inner: self.inner.call(request),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`AccessLogService`]'s future: the inner one, and the line once it is ready.
+    struct AccessLogFuture<F> {
+        #[pin]
+        inner: F,
+        start: Instant,
+        method: Method,
+        uri: Uri,
+    }
+}
+
+impl<F, E> Future for AccessLogFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = std::task::ready!(this.inner.poll(cx));
+        if let Ok(response) = &result {
+            let at = Instant::now();
+            log::access(&log::Access {
+                method: this.method.as_str(),
+                path: this.uri.path(),
+                status: response.status().as_u16(),
+                at,
+                took: at.saturating_duration_since(*this.start),
+            });
+        }
+        Poll::Ready(result)
+    }
 }
 
 /// What the command line asks for.
