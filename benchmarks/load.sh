@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The load benchmark: every server on core 0, wrk on core 1, one at a time, rounds interleaved.
 #
-#   bash benchmarks/load.sh            # 3 rounds of 4 s per case, then the 4000-connection hold
+#   bash benchmarks/load.sh            # 5 rounds of 4 s per case, then the 4000-connection hold
 #   LOAD_SECONDS=2 LOAD_ROUNDS=1 bash benchmarks/load.sh   # a quick look
 #
 # Servers: the demo as it starts (its request log on) and with RUST_LOG=warn (log off); a
@@ -10,15 +10,17 @@
 # axum-scopes (benchmarks/src/bin/idp.rs) with its token cache on and off, verifying RFC 9068
 # tokens of a real OpenID provider (oidc-provider from npm, tests/oidc/provider.mjs) through
 # discovery. Installs what it needs: wrk from Debian (as root), oidc-provider from npm into
-# target/bench-oidc. Prints a table of req/s and p99 (medians over the rounds), and the errors, p99
-# and peak RSS of the demo holding 4000 keep-alive connections for 20 s. Every run is bounded:
+# target/bench-oidc. Prints a table of req/s and p99 (medians over the rounds), the issue's ratios
+# (each the median over the rounds of the ratio within a round, so a slow moment of a shared
+# machine weighs on both sides), and the errors, p99 and peak RSS of the demo holding 4000
+# keep-alive connections for 20 s. Every run is bounded:
 # about (cases x rounds x seconds) + 40 s. Results also go to target/load-results.md.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 seconds=${LOAD_SECONDS:-4}
-rounds=${LOAD_ROUNDS:-3}
+rounds=${LOAD_ROUNDS:-5}
 connections=${LOAD_CONNECTIONS:-64}
 hold_connections=${LOAD_HOLD_CONNECTIONS:-4000}
 hold_seconds=${LOAD_HOLD_SECONDS:-20}
@@ -120,6 +122,7 @@ cases+=(
     "RS256 IdP token: axum-scopes Authenticated, cache off|8305|/idp/items/|$rs256"
     "RS256 IdP token: hand-written axum + jsonwebtoken|8303|/idp/items/|$rs256"
     "no-auth limit: axum-scopes server, same JSON, no auth|8304|/plain/items/|"
+    "no-auth limit, the ES256 request (its Authorization header, not read)|8304|/plain/items/|$es256"
 )
 
 # One wrk run: prints "req/s p99 errors".
@@ -171,6 +174,31 @@ to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub("us", "", v); v /= 1000 } else if 
         errors=$(awk '{ s += $3 } END { print s + 0 }' <<<"$runs")
         printf "| %s | %.0f | %s | %s |\n" "$label" "$rps" "$p99" "$errors"
     done
+    echo
+    echo "| ratio (median of the per-round ratios) | value | target |"
+    echo "|---|---:|---:|"
+    ratio() { # label numerator-case denominator-case target
+        local a b
+        a=$(tr ';' '\n' <<<"${results[$2]}" | sed '/^$/d' | awk '{ print $1 }')
+        b=$(tr ';' '\n' <<<"${results[$3]}" | sed '/^$/d' | awk '{ print $1 }')
+        printf "| %s | %.3f | %s |\n" "$1" "$(paste <(echo "$a") <(echo "$b") | awk '{ print $1 / $2 }' | median)" "$4"
+    }
+    index() { # label prefix: the index of the case whose label starts so
+        for i in "${!cases[@]}"; do [[ "${cases[$i]}" == "$1"* ]] && { echo "$i"; return; }; done
+    }
+    demo=$(index "HS256 tutorial route: demo as it starts")
+    quiet=$(index "HS256 tutorial route: demo, RUST_LOG=warn")
+    hand=$(index "HS256 tutorial route: hand-written")
+    es_on=$(index "ES256 IdP token: axum-scopes Authenticated, cache on")
+    es_off=$(index "ES256 IdP token: axum-scopes Authenticated, cache off")
+    es_hand=$(index "ES256 IdP token: hand-written")
+    plain=$(index "no-auth limit: axum-scopes server")
+    plain_header=$(index "no-auth limit, the ES256 request")
+    ratio "HS256, demo (log on) / hand-written" "$demo" "$hand" ">= 1.0"
+    ratio "HS256, demo log on / log off (1 - the log's cost)" "$demo" "$quiet" ">= 0.95"
+    ratio "ES256, cache on / no-auth limit" "$es_on" "$plain" ">= 0.85"
+    ratio "ES256, cache on / no-auth limit with the same header" "$es_on" "$plain_header" ""
+    ratio "ES256, cache off / hand-written (aws-lc-rs)" "$es_off" "$es_hand" ">= 0.95"
 } | tee "$out"
 
 # --- hold: 4000 keep-alive connections on the demo ---------------------------------------------
