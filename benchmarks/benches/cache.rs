@@ -1,6 +1,9 @@
-//! How the verified-token cache was chosen: a hit in moka against one in `quick_cache`, with the
-//! core's key (a 32-byte SHA-256 digest) and value (an `Arc`), in a cache of 10,000 entries.
-//! Also the digest itself, of an 800-byte token (a typical RS256 access token).
+//! How the verified-token cache was chosen: a hit in moka against one in `quick_cache`, with a
+//! 32-byte key (the core's key was then a SHA-256 digest of the token) and an `Arc` value, in a
+//! cache of 10,000 entries. Then how the core finds a token: SHA-256 of the whole token against
+//! a keyed 64-bit hash of it (SipHash-1-3, foldhash) plus the constant-time comparison a hit
+//! then makes with the cached bytes (`constant_time_eq`, `subtle`), at the sizes of the load
+//! script's ES256 (423 bytes) and RS256 (about 800 bytes) tokens.
 //!
 //! Run: `cargo bench -p axum-scopes-benchmarks --bench cache`.
 
