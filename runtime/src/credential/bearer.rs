@@ -83,7 +83,9 @@ pub fn bearer_token(parts: &Parts) -> Option<(HeaderValue, std::ops::Range<usize
     Some((header.clone(), range))
 }
 
-fn bearer_range(value: &[u8]) -> Option<std::ops::Range<usize>> {
+/// Where the token is in an `Authorization` value of the `Bearer` scheme (case-insensitive),
+/// trimmed as FastAPI trims it; `None` for another scheme.
+pub(crate) fn bearer_range(value: &[u8]) -> Option<std::ops::Range<usize>> {
     let (scheme, rest, rest_start) = match value.iter().position(|&b| b == b' ') {
         Some(space) => (&value[..space], &value[space + 1..], space + 1),
         None => (value, &[][..], value.len()),

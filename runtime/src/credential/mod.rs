@@ -177,17 +177,18 @@ impl CredentialSource for BearerHeader {
     const KIND: CredentialKind = CredentialKind::BearerToken;
 
     fn extract(parts: &Parts) -> Result<Option<RawCredential<'_>>, AuthError> {
-        let Some((_, range)) = bearer_token(parts) else {
+        // One look-up of the header for every request.
+        let mut values = parts.headers.get_all(AUTHORIZATION).iter();
+        let Some(header) = values.next().map(HeaderValue::as_bytes) else {
+            return Ok(None);
+        };
+        let Some(range) = bearer::bearer_range(header) else {
             return Ok(None);
         };
         let invalid = |reason| AuthError::invalid_request(Self::KIND, reason);
-        if parts.headers.get_all(AUTHORIZATION).iter().nth(1).is_some() {
+        if values.next().is_some() {
             return Err(invalid(InvalidRequest::RepeatedCredential));
         }
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .map_or(&[][..], HeaderValue::as_bytes);
         let token = &header[range];
         if !is_b64token(token) {
             return Err(invalid(InvalidRequest::MalformedAuthorization));
@@ -221,10 +222,9 @@ fn is_b64token(token: &[u8]) -> bool {
 const fn is_b64token_byte(b: u8) -> bool {
     // `b | 0x20` folds `A-Z` onto `a-z` and moves no other byte into it.
     let letter = (b | 0x20).wrapping_sub(b'a') < 26;
-    let digit = b.wrapping_sub(b'0') < 10;
-    // `+`, `-`, `.`, `/` (0x2B, 0x2D, 0x2E, 0x2F), `_` and `~`.
-    let sign = (b == b'+') | (b.wrapping_sub(b'-') < 3);
-    letter | digit | sign | (b == b'_') | (b == b'~')
+    // `+` to `9` (0x2B..=0x39) is `+ , - . / 0-9`: all of them but `,`.
+    let sign_or_digit = (b.wrapping_sub(b'+') < 15) & (b != b',');
+    letter | sign_or_digit | (b == b'_') | (b == b'~')
 }
 
 /// A bearer token in the cookie named by `N`, as browsers send a session token.
