@@ -19,13 +19,21 @@
 //!   left;
 //! - a hit whose key has left its key set (JWKS rotation, withdrawal) is not served, and the
 //!   refresh that removes a key drops every entry it verified;
-//! - the cache is bounded in entries and in bytes (see [`TokenCacheOptions`]).
+//! - the cache is bounded in entries and in bytes (see [`TokenCacheOptions`]);
+//! - each thread keeps its last few hits in front of moka ([`FRONT_SLOTS`], for the client
+//!   that sends the same token request after request), each served under every rule above,
+//!   exactly as a hit from moka is: a hot token skips moka's read bookkeeping (its read log,
+//!   its clock, its housekeeping: 0.18 us of a 0.6 us hit). These slots can keep up to
+//!   [`FRONT_SLOTS`] entries per thread alive after moka evicted them; they never serve one past
+//!   its `exp` or its key.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::hash::BuildHasher as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use moka::sync::Cache;
 use serde::de::DeserializeOwned;
@@ -61,7 +69,10 @@ const ENTRY_OVERHEAD: usize = 256;
 /// payload, its granted scopes and a fixed 256 bytes of bookkeeping; to hold both bounds each entry is
 /// weighed at least `max_bytes / max_entries`, so neither limit can be exceeded. When full,
 /// the least useful entries (moka's `TinyLFU` policy) make room. Only tokens that verified are
-/// stored, so filling the cache takes validly signed tokens.
+/// stored, so filling the cache takes validly signed tokens. Each thread also keeps its last
+/// few hits (at most four) in front of the cache, served under the same checks; they can keep
+/// up to four entries per thread alive after the cache evicted them, and never serve one past
+/// its `exp` or after its key left the key set.
 ///
 /// ```
 /// use axum_scopes::jwt::TokenCacheOptions;
@@ -205,12 +216,40 @@ impl<C: DeserializeOwned + Clone + Send + Sync + 'static> ClaimsOnHit<C> for Kee
     }
 }
 
-/// The cache itself: moka's concurrent cache, whose reads take no lock.
+/// The cache itself: moka's concurrent cache, whose reads take no lock, behind a few slots
+/// per thread.
 #[derive(Clone)]
 pub(crate) struct TokenCache {
     entries: Cache<TokenDigest, Arc<CachedToken>, foldhash::fast::RandomState>,
     /// The keyed hash of a token's bytes, seeded at random for this cache.
     hasher: foldhash::quality::RandomState,
+    /// Which cache of the process this is, for the per-thread slots; shared by its clones.
+    id: u64,
+}
+
+/// The next [`TokenCache`]'s `id`.
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+/// How many recent hits each thread keeps in front of moka, per slot of the digest's low bits.
+pub(crate) const FRONT_SLOTS: usize = 4;
+
+/// A recent hit of this thread.
+struct Front {
+    cache: u64,
+    digest: TokenDigest,
+    entry: Arc<CachedToken>,
+}
+
+thread_local! {
+    /// This thread's recent hits, of every cache of the process (see [`TokenCache::get`]).
+    static FRONT: RefCell<[Option<Front>; FRONT_SLOTS]> =
+        const { RefCell::new([const { None }; FRONT_SLOTS]) };
+}
+
+/// The front slot of `digest`.
+fn front_index(digest: TokenDigest) -> usize {
+    // Only the low bits: the result is below `FRONT_SLOTS`.
+    usize::try_from(digest.0 % FRONT_SLOTS as u64).unwrap_or(0)
 }
 
 impl TokenCache {
@@ -233,7 +272,48 @@ impl TokenCache {
         Some(Self {
             entries,
             hasher: foldhash::quality::RandomState::default(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         })
+    }
+
+    /// This thread's recent hit in `digest`'s front slot, if it is of this cache and digest.
+    fn front(&self, digest: TokenDigest) -> Option<Arc<CachedToken>> {
+        FRONT
+            .try_with(|front| {
+                let front = front.try_borrow().ok()?;
+                let hit = front[front_index(digest)].as_ref()?;
+                (hit.cache == self.id && hit.digest == digest).then(|| Arc::clone(&hit.entry))
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Puts `entry`, a hit from moka, in this thread's front slot for `digest`.
+    fn remember(&self, digest: TokenDigest, entry: &Arc<CachedToken>) {
+        let _ = FRONT.try_with(|front| {
+            if let Ok(mut front) = front.try_borrow_mut() {
+                front[front_index(digest)] = Some(Front {
+                    cache: self.id,
+                    digest,
+                    entry: Arc::clone(entry),
+                });
+            }
+        });
+    }
+
+    /// Empties this thread's front slot for `digest` if it holds this cache's entry.
+    fn unfront(&self, digest: TokenDigest) {
+        let _ = FRONT.try_with(|front| {
+            if let Ok(mut front) = front.try_borrow_mut() {
+                let slot = &mut front[front_index(digest)];
+                if slot
+                    .as_ref()
+                    .is_some_and(|hit| hit.cache == self.id && hit.digest == digest)
+                {
+                    *slot = None;
+                }
+            }
+        });
     }
 
     /// `token` and the slot it is cached under: the keyed hash of all its bytes.
@@ -248,17 +328,24 @@ impl TokenCache {
     /// constant time) and its time window holds `now` (seconds since 1970).
     pub(crate) fn get(&self, slot: Slot<'_>, now: u64) -> Option<Arc<CachedToken>> {
         let Slot { digest, token } = slot;
-        let cached = self.entries.get(&digest)?;
-        if !constant_time_eq::constant_time_eq(&cached.token, token) {
-            // Another token in the same slot: a miss; the full path verifies this one.
+        let same = |cached: &CachedToken| constant_time_eq::constant_time_eq(&cached.token, token);
+        let cached = match self.front(digest) {
+            Some(cached) if same(&cached) => cached,
+            _ => {
+                let cached = self.entries.get(&digest)?;
+                if !same(&cached) {
+                    // Another token in the same slot: a miss; the full path verifies this one.
+                    return None;
+                }
+                self.remember(digest, &cached);
+                cached
+            }
+        };
+        if now > cached.deadline || now < cached.earliest {
+            self.forget(digest);
             return None;
         }
-        let token = cached;
-        if now > token.deadline || now < token.earliest {
-            self.entries.invalidate(&digest);
-            return None;
-        }
-        Some(token)
+        Some(cached)
     }
 
     /// The hit for the token of `slot` as a [`Verified<C>`], if its time window holds `now` and
@@ -285,6 +372,7 @@ impl TokenCache {
 
     /// Forgets `digest`, such as a hit whose key is gone.
     pub(crate) fn forget(&self, digest: TokenDigest) {
+        self.unfront(digest);
         self.entries.invalidate(&digest);
     }
 
@@ -452,6 +540,39 @@ mod tests {
             key: entry.key,
             source: entry.source,
         }
+    }
+
+    #[test]
+    fn the_front_slots_serve_under_the_same_rules() {
+        let cache = TokenCache::new(TokenCacheOptions::default()).unwrap();
+        let other = TokenCache::new(TokenCacheOptions::default()).unwrap();
+        let now = super::super::verify::now();
+        let token = b"a.front.token".as_slice();
+        let slot = cache.slot(token);
+        cache.insert(slot, fresh(b"{}", now), None, &scopes(), 0, now);
+        // The first hit comes from moka and fills this thread's front slot; the second from it.
+        assert!(cache.get(slot, now).is_some());
+        assert!(cache.front(slot.digest).is_some());
+        assert!(cache.get(slot, now).is_some());
+        // Another cache never sees this cache's front slots, even for the same digest.
+        assert!(other.front(slot.digest).is_none());
+        assert!(other.get(slot, now).is_none());
+        // Other bytes in the slot are not served from the front either.
+        let presented = Slot {
+            token: b"a.front.tokeX",
+            ..slot
+        };
+        assert!(cache.get(presented, now).is_none());
+        // Past its deadline (exp plus leeway), the front's copy is refused and both are dropped.
+        assert!(cache.get(slot, now + 61).is_none());
+        assert!(cache.front(slot.digest).is_none());
+        assert!(cache.get(slot, now).is_none(), "gone from moka too");
+        // A forgotten entry (its key gone) leaves the front as well.
+        cache.insert(slot, fresh(b"{}", now), None, &scopes(), 0, now);
+        assert!(cache.get(slot, now).is_some());
+        cache.forget(slot.digest);
+        assert!(cache.front(slot.digest).is_none());
+        assert!(cache.get(slot, now).is_none());
     }
 
     #[test]
