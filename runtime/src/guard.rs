@@ -15,11 +15,11 @@ use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
 use crate::credential::{BearerHeader, CredentialSource, SchemeSource, find_credential};
 use crate::dependency::tree::{DependencyInfo, Param, ScopeChain, Unscoped, security_scopes};
 use crate::dependency::{Dependency, DependencyOutput, Resolve, Security};
-use crate::jwt::{Authenticator, TokenError};
+use crate::jwt::{Accepted, Authenticator, Refused, TokenError};
 use crate::openapi::insert_responses;
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::scheme::Scheme;
-use crate::scope::{Implication, Scope, grants};
+use crate::scope::{Implication, Scope, SecurityScopes, grants};
 
 /// The verified claims of the request's bearer token, after every scope the handler and the
 /// dependencies above require was found in the token: no `get_current_user` to write.
@@ -185,7 +185,6 @@ where
     }
 }
 
-/// Verifies `token` and checks it against the scopes `chain` requires.
 /// Verifies `token` and checks the scopes `chain` requires; logs the outcome as one event.
 ///
 /// The events, all of target `axum_scopes`, never carry the token (nor any secret):
@@ -197,116 +196,158 @@ where
 ///   `issuer`.
 ///
 /// `kid` is as the token sent it (at most 64 characters); `issuer` is the configured issuer of
-/// the key set holding that `kid`, never the token's own claim.
+/// the key set holding that `kid`, never the token's own claim. Both come from the one header
+/// parse of the verification.
 async fn verify<C: DeserializeOwned + DependencyOutput>(
     token: &[u8],
     authenticator: &Authenticator,
     chain: &ScopeChain<'_>,
     (scheme, implications): (&'static str, &'static [Implication]),
 ) -> Result<C, AuthError> {
-    let verified = match authenticator.verify_quietly::<C>(token).await {
-        Ok(verified) => verified,
-        Err(error) => {
-            let reason = error.reason();
-            let error = match error {
+    let accepted =
+        authenticator
+            .accept(token)
+            .await
+            .and_then(|accepted| match accepted.kept_claims::<C>() {
+                Ok(claims) => Ok((accepted, claims)),
+                Err(error) => Err(Refused::of(&accepted, error)),
+            });
+    let (accepted, claims) = match accepted {
+        Ok(accepted) => accepted,
+        Err(refused) => {
+            let issuer = authenticator.issuer_of(&refused);
+            let token_error = refused.error.reason();
+            let error = match refused.error {
                 // The provider is down and the key unknown: the token may well be valid.
                 TokenError::KeysUnavailable => AuthError::from(AuthErrorKind::KeysUnavailable {
-                    source: Some(Box::new(error)),
+                    source: Some(Box::new(TokenError::KeysUnavailable)),
                 }),
                 error => AuthError::invalid_token(error),
             };
-            log_refused(&error, Some(reason), None, chain, scheme, || {
-                authenticator.provenance(token)
-            });
+            let event = Event {
+                scheme,
+                chain,
+                kid: refused.kid.as_deref(),
+                issuer,
+            };
+            event.refused(&error, Some(token_error), None, None);
             return Err(error);
         }
     };
-    // Plain scopes are checked against the chain itself, without collecting them.
-    let granted = |scope: Scope| grants(verified.scopes.iter(), scope.as_str(), implications);
-    let satisfied = chain.all_plain(granted).unwrap_or_else(|| {
-        security_scopes(chain)
-            .with_implications(implications)
-            .is_satisfied_by(verified.scopes.iter())
-    });
-    if !satisfied {
-        let required = security_scopes(chain).with_implications(implications);
-        let error = AuthError::insufficient_scope(&required);
-        let missing = required.first_missing(verified.scopes.iter());
-        log_refused(
-            &error,
-            None,
-            missing.map(Scope::as_str),
-            chain,
-            scheme,
-            || authenticator.provenance(token),
-        );
-        return Err(error);
+    let event = || Event {
+        scheme,
+        chain,
+        kid: accepted.kid.as_deref(),
+        issuer: authenticator.issuer_of_accepted(&accepted),
+    };
+    // Plain scopes are checked against the chain itself, without collecting them; the
+    // required scopes are built once, only when that cannot decide or a scope is missing.
+    let granted = |scope: Scope| grants(accepted.scopes.iter(), scope.as_str(), implications);
+    let unmet = match chain.all_plain(granted) {
+        Some(true) => None,
+        Some(false) => Some(security_scopes(chain).with_implications(implications)),
+        None => Some(security_scopes(chain).with_implications(implications))
+            .filter(|required| !required.is_satisfied_by(accepted.scopes.iter())),
+    };
+    if let Some(required) = unmet {
+        return Err(insufficient(&required, &accepted, &event()));
     }
     if tracing::enabled!(target: "axum_scopes", tracing::Level::DEBUG) {
-        let (kid, issuer) = authenticator.provenance(token);
+        let event = event();
         tracing::debug!(
             target: "axum_scopes",
             outcome = "accepted",
             scheme,
             required = %security_scopes(chain).scope_str(),
-            kid = kid.as_deref(),
-            issuer = issuer.as_deref(),
+            kid = event.kid,
+            issuer = event.issuer,
             "request authorized"
         );
     }
-    Ok(verified.claims)
+    Ok(claims)
+}
+
+/// The refusal of `accepted` for lacking one of `required`, logged.
+#[cold]
+fn insufficient(
+    required: &SecurityScopes,
+    accepted: &Accepted,
+    event: &Event<'_, '_>,
+) -> AuthError {
+    let error = AuthError::insufficient_scope(required);
+    let missing = required.first_missing(accepted.scopes.iter());
+    event.refused(&error, None, missing.map(Scope::as_str), Some(required));
+    error
 }
 
 /// `error`, logged as a refusal without a token (no credential, or one that cannot be read).
 fn refused(error: AuthError, chain: &ScopeChain<'_>, scheme: &'static str) -> AuthError {
-    log_refused(&error, None, None, chain, scheme, || (None, None));
+    let event = Event {
+        scheme,
+        chain,
+        kid: None,
+        issuer: None,
+    };
+    event.refused(&error, None, None, None);
     error
 }
 
-/// The refusal event, see [`verify`].
-#[cold]
-fn log_refused(
-    error: &AuthError,
-    token_error: Option<&'static str>,
-    missing: Option<&'static str>,
-    chain: &ScopeChain<'_>,
+/// What every event of one request says besides its outcome.
+struct Event<'a, 'c> {
     scheme: &'static str,
-    provenance: impl FnOnce() -> (Option<String>, Option<String>),
-) {
-    let keys_unavailable = matches!(error.kind(), AuthErrorKind::KeysUnavailable { .. });
-    let enabled = if keys_unavailable {
-        tracing::enabled!(target: "axum_scopes", tracing::Level::WARN)
-    } else {
-        tracing::enabled!(target: "axum_scopes", tracing::Level::INFO)
-    };
-    if !enabled {
-        return;
-    }
-    let required = security_scopes(chain).scope_str();
-    let (kid, issuer) = provenance();
-    macro_rules! refused {
-        ($level:ident, $message:literal) => {
-            tracing::$level!(
-                target: "axum_scopes",
-                outcome = "refused",
-                reason = error.kind().reason(),
-                error = token_error,
-                scheme,
-                required = %required,
-                missing,
-                kid = kid.as_deref(),
-                issuer = issuer.as_deref(),
-                $message
-            )
+    chain: &'a ScopeChain<'c>,
+    kid: Option<&'a str>,
+    issuer: Option<&'a str>,
+}
+
+impl Event<'_, '_> {
+    /// The refusal event, see [`verify`]; `required` when the caller already built it.
+    #[cold]
+    fn refused(
+        &self,
+        error: &AuthError,
+        token_error: Option<&'static str>,
+        missing: Option<&'static str>,
+        required: Option<&SecurityScopes>,
+    ) {
+        let keys_unavailable = matches!(error.kind(), AuthErrorKind::KeysUnavailable { .. });
+        let enabled = if keys_unavailable {
+            tracing::enabled!(target: "axum_scopes", tracing::Level::WARN)
+        } else {
+            tracing::enabled!(target: "axum_scopes", tracing::Level::INFO)
         };
-    }
-    if keys_unavailable {
-        refused!(
-            warn,
-            "request refused: the identity provider's keys are unavailable"
-        );
-    } else {
-        refused!(info, "request refused");
+        if !enabled {
+            return;
+        }
+        let required = match required {
+            Some(required) => required.scope_str(),
+            None => security_scopes(self.chain).scope_str(),
+        };
+        let (scheme, kid, issuer) = (self.scheme, self.kid, self.issuer);
+        macro_rules! refused {
+            ($level:ident, $message:literal) => {
+                tracing::$level!(
+                    target: "axum_scopes",
+                    outcome = "refused",
+                    reason = error.kind().reason(),
+                    error = token_error,
+                    scheme,
+                    required = %required,
+                    missing,
+                    kid,
+                    issuer,
+                    $message
+                )
+            };
+        }
+        if keys_unavailable {
+            refused!(
+                warn,
+                "request refused: the identity provider's keys are unavailable"
+            );
+        } else {
+            refused!(info, "request refused");
+        }
     }
 }
 

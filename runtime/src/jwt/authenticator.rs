@@ -1,37 +1,28 @@
 //! Verifying access tokens issued by identity providers: [`Authenticator`].
 //!
-//! An [`Authenticator`] holds the keys of one or more [`Issuer`]s (secrets,
-//! PEM/DER public keys, static JWKS text, JWKS URLs, OIDC discovery) and turns
-//! bearer-token bytes into the caller's claims plus the [`GrantedScopes`].
-//!
-//! The request path reads the key sets through `arc-swap` (no lock), parses
-//! the JOSE header into stack buffers, and calls `jsonwebtoken::decode` with
-//! a `Validation` prepared per key when the keys were loaded; the only
-//! allocations of its own are the granted-scopes list.
+//! An [`Authenticator`] is the [`Verifier`] over the keys of one or more [`Issuer`]s (secrets,
+//! PEM/DER public keys, static JWKS text, JWKS URLs, OIDC discovery) plus what only remote keys
+//! need: when a token names a `kid` that no key set of its issuer holds, refresh those remote
+//! key sets (single flight, rate limited) and verify once more.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
-use jsonwebtoken::Algorithm;
 use serde::de::DeserializeOwned;
 
-use super::cache::{ClaimsOnHit, FromPayload, KeepClaims, Slot, TokenCache, TokenCacheOptions};
+use super::accepted::{Accepted, Verified};
+use super::cache::{TokenCacheOptions, TokenCacheStats};
 use super::claims::ScopesClaim;
 use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
+use super::issuer::Issuer;
+#[cfg(feature = "jwks")]
+use super::issuer::RemoteSpec;
 #[cfg(feature = "jwks")]
 use super::jwks::{JwksError, JwksOptions, JwksUrl, Remote};
-use super::key::Issuer;
-use super::key::KeyId;
-#[cfg(feature = "jwks")]
-use super::key::RemoteSpec;
-#[cfg(not(feature = "jwks"))]
-use super::verify::Remote;
-use super::verify::{
-    Checks, Fresh, IssuerPolicy, KeySet, Rejection, Selection, Source, Verified, clamp_leeway,
-    log_rejection, now, verify_and_keep,
-};
+use super::policy::{Rules, RulesSpec, Source};
+use super::verifier::{Verifier, log_refused};
+use super::verify::Refused;
 use crate::credential::AuthConfig;
 
 /// Verifies bearer tokens against the keys of one or more [`Issuer`]s.
@@ -41,12 +32,12 @@ use crate::credential::AuthConfig;
 ///
 /// # Details
 ///
-/// - Key choice: by `kid` when the token has one (an unknown `kid` triggers
-///   one shared refresh of the remote key sets, then is rejected); without
-///   `kid` only when exactly one key accepts the token's `alg`. `jku`,
-///   `x5u`, `jwk` and `x5c` headers are ignored; `crit` is rejected.
-/// - Claims: `exp` required, `exp`/`nbf`/`iat` checked with
-///   [`AuthenticatorBuilder::leeway`]; `iss` and `aud` per [`Issuer`].
+/// - Issuer and key choice: the token's `iss` picks its issuer (see [`Issuer`]), then `kid`
+///   the key (an unknown `kid` triggers one shared refresh of that issuer's remote key sets,
+///   then is rejected); without `kid` only when exactly one key accepts the token's `alg`.
+///   `jku`, `x5u`, `jwk` and `x5c` headers are ignored; `crit` is rejected.
+/// - Claims: `exp` required, `exp`/`nbf`/`iat` checked with the issuer's leeway; `iss` and
+///   `aud` per [`Issuer`].
 ///
 #[doc = include_str!("../../docs/verifying.md")]
 #[derive(Clone)]
@@ -55,10 +46,11 @@ pub struct Authenticator {
 }
 
 struct Inner {
-    sources: Vec<Arc<Source>>,
-    checks: Checks,
+    verifier: Arc<Verifier>,
+    /// The remote side of each source of the verifier, by index (`None` for fixed keys).
+    #[cfg(feature = "jwks")]
+    remotes: Vec<Option<Arc<Remote>>>,
     config: AuthConfig,
-    cache: Option<TokenCache>,
     /// The `iss` of every issuer bound to one, in the order given.
     issuers: Vec<String>,
 }
@@ -66,8 +58,8 @@ struct Inner {
 impl fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authenticator")
-            .field("sources", &self.inner.sources.len())
-            .field("checks", &self.inner.checks)
+            .field("issuers", &self.inner.issuers)
+            .field("sources", &self.inner.verifier.sources())
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
     }
@@ -116,7 +108,8 @@ impl AuthenticatorBuilder {
     }
 
     /// Tolerance for clock skew on `exp`, `nbf` and `iat`, in whole seconds
-    /// (values above [`MAX_LEEWAY`](super::MAX_LEEWAY) are clamped).
+    /// (values above [`MAX_LEEWAY`](super::MAX_LEEWAY) are clamped), for issuers
+    /// that set none ([`Issuer::leeway`]).
     ///
     /// Defaults to 0 seconds.
     pub fn leeway(mut self, leeway: Duration) -> Self {
@@ -136,6 +129,8 @@ impl AuthenticatorBuilder {
     /// `application/at+jwt`), so ID tokens and other JWTs signed by the same
     /// keys are refused with [`TokenError::WrongType`].
     ///
+    /// For issuers that say nothing else ([`Issuer::require_access_token_type`]).
+    ///
     /// Defaults to off: providers such as Auth0 and Keycloak write
     /// `typ: JWT` unless configured otherwise.
     pub fn require_access_token_type(mut self) -> Self {
@@ -143,7 +138,8 @@ impl AuthenticatorBuilder {
         self
     }
 
-    /// Where tokens carry their scopes.
+    /// Where tokens carry their scopes, for issuers that set nothing else
+    /// ([`Issuer::scopes_claim`]).
     ///
     /// Defaults to [`ScopesClaim::ScopeOrScopes`].
     pub fn scopes_claim(mut self, claim: ScopesClaim) -> Self {
@@ -164,7 +160,7 @@ impl AuthenticatorBuilder {
 
     /// Bounds of the verified-token cache, or [`TokenCacheOptions::disabled`].
     ///
-    /// Defaults to [`TokenCacheOptions::default`]: on, at most 10,000 tokens and 16 MiB. A
+    /// Defaults to [`TokenCacheOptions::default`]: on, at most 50,000 tokens and 64 MiB. A
     /// token seen before is then served without checking its signature again, after its `exp`
     /// and `nbf` are checked against the clock and its key is found still in its key set.
     pub fn token_cache(mut self, options: TokenCacheOptions) -> Self {
@@ -205,19 +201,24 @@ impl AuthenticatorBuilder {
     pub async fn build(self) -> Result<Authenticator, BuildError> {
         super::keys::install_crypto_provider();
         let mut sources = Vec::new();
+        #[cfg(feature = "jwks")]
+        let mut remotes = Vec::new();
         for issuer in &self.issuers {
-            let policy = IssuerPolicy::new(
-                issuer.iss.as_ref().map(std::slice::from_ref),
-                issuer.audiences.as_deref(),
-                issuer.algorithms.clone(),
-                self.leeway,
-            );
+            let rules = Arc::new(Rules::new(RulesSpec {
+                issuers: issuer.iss.as_ref().map(std::slice::from_ref),
+                named: true,
+                audiences: issuer.audiences.as_deref(),
+                algorithms: issuer.algorithms.clone(),
+                leeway: issuer.leeway.unwrap_or(self.leeway),
+                require_at_jwt: issuer.require_at_jwt.unwrap_or(self.require_at_jwt),
+                check_iat: true,
+                scopes: issuer.scopes_claim.unwrap_or(self.scopes_claim),
+            }));
             if !issuer.keys.is_empty() {
-                let keys = policy.key_set(issuer.keys.clone());
-                sources.push(Arc::new(Source {
-                    keys: ArcSwap::from_pointee(keys),
-                    remote: None,
-                }));
+                let keys = rules.key_set(issuer.keys.clone());
+                sources.push(Source::new(Arc::clone(&rules), keys));
+                #[cfg(feature = "jwks")]
+                remotes.push(None);
             }
             #[cfg(feature = "jwks")]
             for spec in &issuer.remote {
@@ -227,39 +228,34 @@ impl AuthenticatorBuilder {
                         JwksUrl::Discover(issuer.iss.as_deref().unwrap_or_default())
                     }
                 };
-                let source = Remote::connect(url, policy.clone(), &self.jwks)
+                let (remote, keys, delay) = Remote::connect(url, Arc::clone(&rules), &self.jwks)
                     .await
                     .map_err(|(url, source)| BuildError::Jwks { url, source })?;
-                sources.push(source);
+                sources.push(Source::new(Arc::clone(&rules), keys));
+                remotes.push(Some((remote, delay)));
             }
         }
         if sources.is_empty() {
             return Err(BuildError::NoKeys);
         }
-        let cache = TokenCache::new(self.cache);
+        let verifier = Arc::new(Verifier::new(sources, self.max_token_len, self.cache));
         #[cfg(feature = "jwks")]
-        if let Some(cache) = &cache {
-            for (index, source) in sources.iter().enumerate() {
-                if let Some(remote) = &source.remote {
-                    let cache = cache.clone();
-                    let _ = remote
-                        .on_removed
-                        .set(Box::new(move |removed| cache.drop_keys(index, removed)));
-                }
-            }
-        }
+        let remotes = remotes
+            .into_iter()
+            .enumerate()
+            .map(|(index, remote)| {
+                remote.map(|(remote, delay)| {
+                    remote.refresh_in_background(Arc::downgrade(&verifier), index, delay);
+                    remote
+                })
+            })
+            .collect();
         Ok(Authenticator {
             inner: Arc::new(Inner {
-                sources,
-                checks: Checks {
-                    max_token_len: self.max_token_len,
-                    leeway: clamp_leeway(self.leeway),
-                    require_at_jwt: self.require_at_jwt,
-                    check_iat: true,
-                    scopes: Some(self.scopes_claim),
-                },
+                verifier,
+                #[cfg(feature = "jwks")]
+                remotes,
                 config: self.config,
-                cache,
                 issuers: self
                     .issuers
                     .iter()
@@ -306,17 +302,24 @@ impl Authenticator {
     /// tests.
     #[must_use]
     pub fn cached_tokens(&self) -> u64 {
-        self.inner.cache.as_ref().map_or(0, TokenCache::entry_count)
+        self.inner.verifier.cache_stats().entries
+    }
+
+    /// What the verified-token cache did so far (hits, misses, evictions) and holds now: for
+    /// metrics, and to size it with [`AuthenticatorBuilder::token_cache`].
+    #[must_use]
+    pub fn token_cache_stats(&self) -> TokenCacheStats {
+        self.inner.verifier.cache_stats()
     }
 
     /// Checks `token` (the bytes after `Bearer `, possibly not even ASCII)
     /// and deserializes its claims into `C`, with the scopes it grants.
     ///
-    /// Order of checks: length; header (`alg`, `kid`); key choice;
+    /// Order of checks: length; header (`alg`, `kid`, `crit`); issuer and key choice;
     /// `jsonwebtoken::decode` (algorithm allow-list of that key, signature,
-    /// claims type, `exp`/`nbf`/`iss`/`aud`); `crit`; `typ` when required;
-    /// `iat`; the scopes claim. Awaits only when the `kid` is unknown and a
-    /// remote key set may be refreshed. Never panics on any input.
+    /// `exp`/`nbf`/`iss`/`aud`); `typ` when required; `iat`; the scopes claim; the claims
+    /// type. Awaits only when the `kid` is unknown and a remote key set may be refreshed.
+    /// Never panics on any input.
     ///
     /// Rejections are logged at debug level with the reason, never the
     /// token.
@@ -328,201 +331,70 @@ impl Authenticator {
         &self,
         token: &[u8],
     ) -> Result<Verified<C>, TokenError> {
-        let result = self.verify_inner::<C, FromPayload>(token).await;
-        if let Err(err) = &result {
-            log_rejection(err);
-        }
-        result
-    }
-
-    /// [`Authenticator::verify`] without its rejection log, for the guards, which log each
-    /// outcome as one event of their own. Their claims are `Clone`, so the cache keeps them
-    /// deserialized ([`KeepClaims`]).
-    pub(crate) async fn verify_quietly<C>(&self, token: &[u8]) -> Result<Verified<C>, TokenError>
-    where
-        C: DeserializeOwned + Clone + Send + Sync + 'static,
-    {
-        self.verify_inner::<C, KeepClaims>(token).await
-    }
-
-    /// For an outcome's log event: the token's `kid` (as sent, at most 64 characters) and the
-    /// issuer of the key set that holds that `kid`. Parses the header again, so it is only
-    /// called when the event is enabled.
-    #[cold]
-    pub(crate) fn provenance(&self, token: &[u8]) -> (Option<String>, Option<String>) {
-        if token.len() > self.inner.checks.max_token_len {
-            return (None, None);
-        }
-        let Some(kid) = std::str::from_utf8(token)
-            .ok()
-            .and_then(|token| jsonwebtoken::decode_header(token).ok())
-            .and_then(|header| header.kid)
-        else {
-            return (None, None);
-        };
-        let issuer = self.inner.sources.iter().find_map(|source| {
-            let keys = source.keys.load();
-            keys.entries
-                .iter()
-                .find(|entry| entry.kid.as_deref() == Some(kid.as_str()))
-                .and_then(|entry| entry.validation.iss.as_ref())
-                .and_then(|iss| iss.iter().next().cloned())
+        let accepted = self.accept(token).await;
+        let result = accepted.and_then(|accepted| {
+            accepted
+                .verified()
+                .map_err(|error| Refused::of(&accepted, error))
         });
-        let kid = match kid.char_indices().nth(64) {
-            Some((end, _)) => kid[..end].to_owned(),
-            None => kid,
-        };
-        (Some(kid), issuer)
-    }
-
-    async fn verify_inner<C: DeserializeOwned, K: ClaimsOnHit<C>>(
-        &self,
-        token: &[u8],
-    ) -> Result<Verified<C>, TokenError> {
-        let Some(cache) = &self.inner.cache else {
-            return self.verify_uncached::<C, K>(token, None).await;
-        };
-        if token.len() > self.inner.checks.max_token_len {
-            return Err(TokenError::TooLarge);
-        }
-        let slot = cache.slot(token);
-        let present = |source, key| self.key_present(source, key);
-        if let Some(verified) = cache.serve::<C, K>(slot, now(), present) {
-            return Ok(verified);
-        }
-        self.verify_uncached::<C, K>(token, Some((cache, slot)))
-            .await
-    }
-
-    /// Whether the key `id` is still in source `source`.
-    fn key_present(&self, source: usize, id: KeyId) -> bool {
-        self.inner.sources.get(source).is_some_and(|source| {
-            source
-                .keys
-                .load()
-                .entries
-                .iter()
-                .any(|entry| entry.id == id)
+        result.map_err(|refused| {
+            log_refused(&refused, self.issuer_of(&refused));
+            refused.error
         })
     }
 
-    /// The full path, refreshing remote keys on an unknown `kid`; an accepted token is put in
-    /// `cache` in its slot.
-    async fn verify_uncached<C: DeserializeOwned, K: ClaimsOnHit<C>>(
-        &self,
-        token: &[u8],
-        cache: Option<(&TokenCache, Slot<'_>)>,
-    ) -> Result<Verified<C>, TokenError> {
-        let verified = self.verify_twice(token, cache.is_some()).await?;
-        let (verified, fresh, source) = verified;
-        if let (Some((cache, slot)), Some(fresh)) = (cache, fresh) {
-            let typed = K::keep(&verified.claims);
-            cache.insert(slot, fresh, typed, &verified.scopes, source, now());
-        }
-        Ok(verified)
-    }
-
-    /// Verifies, and once more after refreshing the remote keys if the `kid` was unknown.
-    async fn verify_twice<C: DeserializeOwned>(
-        &self,
-        token: &[u8],
-        keep: bool,
-    ) -> Result<(Verified<C>, Option<Fresh>, usize), TokenError> {
-        match self.verify_now(token, keep) {
-            Err(Rejection::UnknownKid) => {}
-            other => return other.map_err(Rejection::into_token_error),
-        }
-        if !self.refresh_remote_keys().await {
-            return Err(TokenError::UnknownKey);
-        }
-        match self.verify_now(token, keep) {
-            Err(Rejection::UnknownKid) if self.remote_keys_failing() => {
-                Err(TokenError::KeysUnavailable)
-            }
-            other => other.map_err(Rejection::into_token_error),
-        }
-    }
-
-    /// Everything but the refresh, synchronously, through the core; also the index of the
-    /// source whose key verified the token.
-    fn verify_now<C: DeserializeOwned>(
-        &self,
-        token: &[u8],
-        keep: bool,
-    ) -> Result<(Verified<C>, Option<Fresh>, usize), Rejection> {
-        let mut source = 0;
-        let select = |alg: Algorithm, kid: Option<&str>| match self.select(alg, kid) {
-            Selection::Found((keys, index, found_in)) => {
-                source = found_in;
-                Selection::Found((keys, index))
-            }
-            Selection::UnknownKid => Selection::UnknownKid,
-            Selection::NoKeyForAlgorithm => Selection::NoKeyForAlgorithm,
-            Selection::Ambiguous => Selection::Ambiguous,
+    /// The token's [`Accepted`] record, or why it was refused, without a log event (the
+    /// callers log each outcome once): the verifier's answer, and when the `kid` was unknown
+    /// to its issuer's remote key sets, its answer after they were refreshed.
+    #[cfg_attr(
+        not(feature = "jwks"),
+        expect(
+            clippy::unused_async,
+            reason = "awaits the key refresh of the `jwks` feature; the signature stays the same without it"
+        )
+    )]
+    pub(crate) async fn accept(&self, token: &[u8]) -> Result<Arc<Accepted>, Refused> {
+        let verifier = &self.inner.verifier;
+        let refused = match verifier.verify(token) {
+            Err(refused) if !refused.unknown_in.is_empty() => refused,
+            other => return other,
         };
-        let (verified, fresh) = verify_and_keep(token, &self.inner.checks, select, keep)?;
-        Ok((verified, fresh, source))
-    }
-
-    /// Finds the one key for `alg` and `kid` across all sources, without a
-    /// lock or an allocation: `arc-swap` loads and linear scans.
-    fn select(
-        &self,
-        alg: Algorithm,
-        kid: Option<&str>,
-    ) -> Selection<(arc_swap::Guard<Arc<KeySet>>, usize, usize)> {
-        let mut found = None;
-        let mut kid_seen = false;
-        for (source_index, source) in self.inner.sources.iter().enumerate() {
-            let keys = source.keys.load();
-            let mut hit = None;
-            for (index, entry) in keys.entries.iter().enumerate() {
-                if kid.is_some() {
-                    if entry.kid.as_deref() != kid {
-                        continue;
-                    }
-                    kid_seen = true;
-                }
-                if entry.validation.algorithms.contains(&alg) {
-                    if hit.is_some() {
-                        return Selection::Ambiguous;
-                    }
-                    hit = Some(index);
-                }
+        #[cfg(feature = "jwks")]
+        {
+            let remotes: Vec<_> = refused
+                .unknown_in
+                .iter()
+                .filter_map(|&source| Some((source, self.inner.remotes.get(source)?.as_ref()?)))
+                .collect();
+            if remotes.is_empty() {
+                return Err(refused);
             }
-            if let Some(index) = hit {
-                if found.is_some() {
-                    return Selection::Ambiguous;
+            for (source, remote) in &remotes {
+                remote.refresh_on_miss(verifier, *source).await;
+            }
+            match verifier.verify(token) {
+                Err(mut again)
+                    if matches!(again.error, TokenError::UnknownKey)
+                        && remotes.iter().any(|(_, remote)| remote.is_failing()) =>
+                {
+                    // The provider is down and the key unknown: the token may well be valid.
+                    again.error = TokenError::KeysUnavailable;
+                    Err(again)
                 }
-                found = Some((keys, index, source_index));
+                other => other,
             }
         }
-        match found {
-            Some(found) => Selection::Found(found),
-            None if kid.is_some() && !kid_seen => Selection::UnknownKid,
-            None => Selection::NoKeyForAlgorithm,
-        }
+        #[cfg(not(feature = "jwks"))]
+        Err(refused)
     }
 
-    /// The miss path: refreshes every remote key set (single flight, rate
-    /// limited). Returns whether there is any remote set.
-    async fn refresh_remote_keys(&self) -> bool {
-        let mut remote = false;
-        for source in &self.inner.sources {
-            if let Some(client) = &source.remote {
-                remote = true;
-                client.refresh_on_miss(&source.keys).await;
-            }
-        }
-        remote
+    /// The configured issuer of the key set a refusal names, for log events.
+    pub(crate) fn issuer_of(&self, refused: &Refused) -> Option<&str> {
+        self.inner.verifier.issuer_of(refused.source)
     }
 
-    /// Whether the last fetch of some remote key set failed.
-    fn remote_keys_failing(&self) -> bool {
-        self.inner
-            .sources
-            .iter()
-            .filter_map(|source| source.remote.as_ref())
-            .any(Remote::is_failing)
+    /// The configured issuer of the key set that verified `accepted`, for log events.
+    pub(crate) fn issuer_of_accepted(&self, accepted: &Accepted) -> Option<&str> {
+        self.inner.verifier.issuer_of(Some(accepted.source))
     }
 }

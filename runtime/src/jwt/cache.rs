@@ -1,85 +1,68 @@
-//! The verified-token cache of the core, used by [`Authenticator`](super::Authenticator) and
-//! [`JwtKeys`](super::JwtKeys) alike: a client sends the same access token with every
-//! request until it expires, and verifying its signature (ES256, RS256) costs far more than
-//! everything else on the request path. An accepted token is remembered with all its bytes,
-//! found by a keyed hash of all of them (foldhash, seeded at random per cache, so which tokens
-//! share a slot cannot be chosen from outside) and served only to the same bytes, compared in
-//! constant time; a later request with the same token skips the header parse, the key choice
-//! and the signature, and only clones the claims the guards kept ([`KeepClaims`]) or
-//! deserializes the remembered payload into its claims type ([`FromPayload`]). Two
-//! tokens with the same hash are both correct: the second is a miss, verified in full, and
-//! takes the slot. (A SHA-256 of the token cost 0.27 us of a 0.75 us hit for a 423-byte token;
-//! the hash and the comparison cost 0.02 us, `benches/cache.rs`.)
+//! The verified-token cache: a client sends the same access token with every request until it
+//! expires, and verifying its signature (ES256, RS256) costs far more than everything else on
+//! the request path.
 //!
-//! Rules, tested in `tests/tests/token_cache.rs` and in this module's unit tests (the exact
-//! bytes, the kept claims, the front slots):
-//! - a hit is a token with exactly the bytes of one that was accepted;
-//! - only accepted tokens are kept; a rejection is never cached, so the cache can only turn
-//!   work into less work, never a refusal into an acceptance;
-//! - a hit re-checks `exp` (plus the leeway) and `nbf`/`iat` (minus the leeway) against the
-//!   clock, and moka drops the entry when its `exp` (plus the leeway) passes, whatever room is
-//!   left;
-//! - a hit whose key has left its key set (JWKS rotation, withdrawal) is not served, and the
-//!   refresh that removes a key drops every entry it verified;
-//! - the cache is bounded in entries and in bytes (see [`TokenCacheOptions`]);
-//! - each thread keeps its last few hits in front of moka ([`FRONT_SLOTS`], for the client
-//!   that sends the same token request after request), each served under every rule above,
-//!   exactly as a hit from moka is: a hot token skips moka's read bookkeeping (its read log,
-//!   its clock, its housekeeping: 0.18 us of a 0.6 us hit). These slots can keep up to
-//!   [`FRONT_SLOTS`] entries per thread alive after moka evicted them; they never serve one past
-//!   its `exp` or its key.
+//! This module only stores and finds: [`TokenCache::lookup`] returns the [`Accepted`] token kept
+//! under a token's digest, from whichever tier holds it, and checks nothing. Every check of a
+//! hit (the exact bytes, the time window, the key still present) runs in one function after the
+//! lookup, the verifier's admission, for every tier alike and for freshly verified tokens too.
+//!
+//! - **Slots.** An accepted token is found by a keyed hash of all its bytes (foldhash, seeded
+//!   at random per cache, so which tokens share a slot cannot be chosen from outside); the
+//!   admission serves it only to the same bytes. Two tokens with the same hash are both
+//!   correct: the second is a miss, verified in full, and takes the slot. A keyed 64-bit hash
+//!   rather than SHA-256: the target "ES256 cache on" of benchmarks/README.md.
+//! - **Tiers.** moka's concurrent cache (reads take no lock; `TinyLFU` admission and eviction;
+//!   bounded in entries and bytes, see [`TokenCacheOptions`]; an entry expires at its token's
+//!   `exp` plus the leeway), and in front of it each thread's last few hits ([`FRONT_SLOTS`]),
+//!   which skip moka's read bookkeeping for the client that sends the same token request after
+//!   request (the same target). The front slots can keep up to [`FRONT_SLOTS`] entries per
+//!   thread alive after moka evicted them; the admission never serves one past its `exp` or its
+//!   key.
+//! - **Only accepted tokens are kept**; a rejection never is, so the cache can only turn work
+//!   into less work, never a refusal into an acceptance.
+//! - **Counters** of hits, misses and evictions ([`TokenCacheStats`]), so an operator can size
+//!   the cache; they are spread over cache lines so that threads counting do not contend.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use std::any::Any;
 use std::cell::RefCell;
 use std::hash::BuildHasher as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
+use moka::notification::RemovalCause;
 use moka::sync::Cache;
-use serde::de::DeserializeOwned;
 
-use super::claims::GrantedScopes;
+use super::accepted::Accepted;
+use super::clock;
 use super::key::KeyId;
-use super::verify::{Fresh, Verified};
 
-/// The slot a cached token is found by: the cache's keyed hash of all the token's bytes (see
-/// [`TokenCache::digest`]). A slot holds one token, served only to the same bytes.
+/// The slot a cached token is found by: the cache's keyed hash of all the token's bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct TokenDigest(u64);
-
-/// A presented token and its slot (see [`TokenCache::slot`]).
-#[derive(Clone, Copy)]
-pub(crate) struct Slot<'t> {
-    digest: TokenDigest,
-    token: &'t [u8],
-}
 
 /// An entry lives at most this long, even when its `exp` is further away.
 const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// What an entry costs besides its token, payload and scopes: the key, the entry's fields, the
-/// `Arc`, and moka's own bookkeeping per entry (its node, the key's copy, the access-order
-/// links), rounded up.
-const ENTRY_OVERHEAD: usize = 256;
-
-/// How big the verified-token cache of an [`Authenticator`](super::Authenticator) may grow.
+/// How big the verified-token cache may grow.
 ///
 /// On by default, with at most [`TokenCacheOptions::DEFAULT_MAX_ENTRIES`] entries and
-/// [`TokenCacheOptions::DEFAULT_MAX_BYTES`] bytes. An entry's size is the token, its decoded
-/// payload, its granted scopes and a fixed 256 bytes of bookkeeping; to hold both bounds each entry is
+/// [`TokenCacheOptions::DEFAULT_MAX_BYTES`] bytes: room for 20,000 identity-provider tokens
+/// (an ES256 access token of a real provider weighs about 2 KB as an entry). An entry's
+/// weight is the token, twice its decoded payload (once for the claims a guard keeps), its
+/// granted scopes and a fixed 384 bytes of bookkeeping; to hold both bounds each entry is
 /// weighed at least `max_bytes / max_entries`, so neither limit can be exceeded. When full,
-/// the least useful entries (moka's `TinyLFU` policy) make room. Only tokens that verified are
-/// stored, so filling the cache takes validly signed tokens. Each thread also keeps its last
-/// few hits (at most four) in front of the cache, served under the same checks; they can keep
-/// up to four entries per thread alive after the cache evicted them, and never serve one past
-/// its `exp` or after its key left the key set.
+/// the least useful entries (moka's `TinyLFU` policy) make room; [`TokenCacheStats`] says how
+/// often that happens. Only tokens that verified are stored, so filling the cache takes
+/// validly signed tokens. Each thread also keeps its last few hits (at most four) in front of
+/// the cache, served under the same checks; they can keep up to four entries per thread alive
+/// after the cache evicted them, and are never served past their `exp` or after their key left
+/// the key set.
 ///
 /// ```
 /// use axum_scopes::jwt::TokenCacheOptions;
 ///
-/// let roomy = TokenCacheOptions::default().max_entries(100_000).max_bytes(64 << 20);
+/// let roomy = TokenCacheOptions::default().max_entries(100_000).max_bytes(256 << 20);
 /// let off = TokenCacheOptions::disabled();
 /// # let _ = (roomy, off);
 /// ```
@@ -91,10 +74,10 @@ pub struct TokenCacheOptions {
 }
 
 impl TokenCacheOptions {
-    /// The default bound on the number of cached tokens.
-    pub const DEFAULT_MAX_ENTRIES: u64 = 10_000;
-    /// The default bound on the bytes cached tokens take, 16 MiB.
-    pub const DEFAULT_MAX_BYTES: u64 = 16 << 20;
+    /// The default bound on the number of cached tokens, 50,000.
+    pub const DEFAULT_MAX_ENTRIES: u64 = 50_000;
+    /// The default bound on the bytes cached tokens take, 64 MiB.
+    pub const DEFAULT_MAX_BYTES: u64 = 64 << 20;
 
     /// No cache: every request verifies its token's signature.
     pub const fn disabled() -> Self {
@@ -132,101 +115,38 @@ impl Default for TokenCacheOptions {
     }
 }
 
-/// One accepted token.
-pub(crate) struct CachedToken {
-    /// All its bytes: a hit must present exactly these.
-    token: Box<[u8]>,
-    pub(crate) payload: Box<[u8]>,
-    /// The claims as the guards deserialized them when the token was verified (see
-    /// [`KeepClaims`]), so their hits clone them instead of parsing the payload again.
-    typed: Option<TypedClaims>,
-    pub(crate) scopes: GrantedScopes,
-    /// See [`Fresh::deadline`] and [`Fresh::earliest`].
-    deadline: u64,
-    earliest: u64,
-    /// The key that verified it, and the index of its source in the authenticator.
-    pub(crate) key: KeyId,
-    pub(crate) source: usize,
-}
-
-impl CachedToken {
-    fn weight(&self) -> usize {
-        let scopes: usize = self.scopes.iter().map(str::len).sum();
-        // Typed claims count their inline size and, for what they own on the heap, the
-        // payload's size again (what they were deserialized from).
-        let typed = self
-            .typed
-            .as_ref()
-            .map_or(0, |typed| typed.size + self.payload.len());
-        ENTRY_OVERHEAD
-            + self.token.len()
-            + self.payload.len()
-            + typed
-            + scopes
-            + self.scopes.len() * 24
-    }
-}
-
-/// Claims kept deserialized in an entry, of the one type they were verified as.
-pub(crate) struct TypedClaims {
-    claims: Box<dyn Any + Send + Sync>,
-    /// `size_of` of the claims type.
-    size: usize,
-}
-
-/// How a hit becomes claims of type `C`: parsed from the cached payload ([`FromPayload`], for
-/// any `C`), or cloned from the claims kept when the token was verified ([`KeepClaims`], for
-/// the guards, whose claims are `Clone`: a clone costs a few allocations at most, parsing the
-/// payload of an identity provider's token about 0.3 us).
-pub(crate) trait ClaimsOnHit<C> {
-    /// What an entry keeps of the claims a verification produced.
-    fn keep(claims: &C) -> Option<TypedClaims>;
-    /// The claims of a hit.
-    fn serve(hit: &CachedToken) -> Option<C>;
-}
-
-/// [`ClaimsOnHit`] that deserializes the payload on each hit.
-pub(crate) enum FromPayload {}
-
-impl<C: DeserializeOwned> ClaimsOnHit<C> for FromPayload {
-    fn keep(_: &C) -> Option<TypedClaims> {
-        None
-    }
-
-    fn serve(hit: &CachedToken) -> Option<C> {
-        serde_json::from_slice::<C>(&hit.payload).ok()
-    }
-}
-
-/// [`ClaimsOnHit`] that keeps the claims and clones them on a hit (parsing the payload when
-/// the entry holds another type's claims).
-pub(crate) enum KeepClaims {}
-
-impl<C: DeserializeOwned + Clone + Send + Sync + 'static> ClaimsOnHit<C> for KeepClaims {
-    fn keep(claims: &C) -> Option<TypedClaims> {
-        Some(TypedClaims {
-            claims: Box::new(claims.clone()),
-            size: std::mem::size_of::<C>(),
-        })
-    }
-
-    fn serve(hit: &CachedToken) -> Option<C> {
-        match hit.typed.as_ref()?.claims.downcast_ref::<C>() {
-            Some(claims) => Some(claims.clone()),
-            None => FromPayload::serve(hit),
-        }
-    }
+/// What the verified-token cache did since it was built, for metrics and sizing: from
+/// [`Authenticator::token_cache_stats`](super::Authenticator::token_cache_stats) or
+/// [`JwtKeys::token_cache_stats`](super::JwtKeys::token_cache_stats).
+///
+/// A cache that is too small shows as `evictions` growing with `misses`: each eviction of a
+/// token still in use costs one full verification when it comes back. All zero when the cache
+/// is [disabled](TokenCacheOptions::disabled).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenCacheStats {
+    /// Tokens served from the cache.
+    pub hits: u64,
+    /// Tokens verified in full, accepted or not (the cache had no usable entry for them).
+    pub misses: u64,
+    /// Entries removed to make room (not those that expired or whose key left its key set).
+    pub evictions: u64,
+    /// Entries held now.
+    pub entries: u64,
+    /// Their weight in bytes, as [`TokenCacheOptions::max_bytes`] counts it.
+    pub bytes: u64,
 }
 
 /// The cache itself: moka's concurrent cache, whose reads take no lock, behind a few slots
 /// per thread.
 #[derive(Clone)]
 pub(crate) struct TokenCache {
-    entries: Cache<TokenDigest, Arc<CachedToken>, foldhash::fast::RandomState>,
+    entries: Cache<TokenDigest, Arc<Accepted>, foldhash::fast::RandomState>,
     /// The keyed hash of a token's bytes, seeded at random for this cache.
     hasher: foldhash::quality::RandomState,
     /// Which cache of the process this is, for the per-thread slots; shared by its clones.
     id: u64,
+    counters: Arc<Counters>,
 }
 
 /// The next [`TokenCache`]'s `id`.
@@ -239,13 +159,51 @@ pub(crate) const FRONT_SLOTS: usize = 4;
 struct Front {
     cache: u64,
     digest: TokenDigest,
-    entry: Arc<CachedToken>,
+    entry: Arc<Accepted>,
 }
 
 thread_local! {
-    /// This thread's recent hits, of every cache of the process (see [`TokenCache::get`]).
+    /// This thread's recent hits, of every cache of the process (see [`TokenCache::lookup`]).
     static FRONT: RefCell<[Option<Front>; FRONT_SLOTS]> =
         const { RefCell::new([const { None }; FRONT_SLOTS]) };
+    /// This thread's counter shard (see [`Counters`]).
+    static SHARD: usize = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
+}
+
+/// The next thread's counter shard.
+static NEXT_SHARD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counter shards: threads count in different cache lines.
+const SHARDS: usize = 16;
+
+/// One shard's counters, alone in its cache line (128 bytes: two lines on x86-64, which
+/// prefetches in pairs).
+#[derive(Default)]
+#[repr(align(128))]
+struct Shard {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// Hits and misses, sharded by thread; evictions, counted by moka's listener.
+#[derive(Default)]
+struct Counters {
+    shards: [Shard; SHARDS],
+    evictions: AtomicU64,
+}
+
+impl Counters {
+    fn count(&self, which: fn(&Shard) -> &AtomicU64) {
+        let shard = SHARD.try_with(|shard| *shard).unwrap_or(0);
+        which(&self.shards[shard]).fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn sum(&self, which: fn(&Shard) -> &AtomicU64) -> u64 {
+        self.shards
+            .iter()
+            .map(|shard| which(shard).load(Ordering::Relaxed))
+            .sum()
+    }
 }
 
 /// The front slot of `digest`.
@@ -262,12 +220,19 @@ impl TokenCache {
         }
         let floor = options.max_bytes.div_ceil(options.max_entries);
         let floor = u32::try_from(floor).unwrap_or(u32::MAX);
+        let counters = Arc::new(Counters::default());
+        let evictions = Arc::clone(&counters);
         let entries = Cache::builder()
             .max_capacity(options.max_bytes)
-            .weigher(move |_: &TokenDigest, token: &Arc<CachedToken>| {
+            .weigher(move |_: &TokenDigest, token: &Arc<Accepted>| {
                 u32::try_from(token.weight()).unwrap_or(u32::MAX).max(floor)
             })
             .expire_after(UntilDeadline)
+            .eviction_listener(move |_, _, cause| {
+                if cause == RemovalCause::Size {
+                    evictions.evictions.fetch_add(1, Ordering::Relaxed);
+                }
+            })
             .support_invalidation_closures()
             // The key is already a keyed hash: moka's own hash of it need not be SipHash.
             .build_with_hasher(foldhash::fast::RandomState::default());
@@ -275,11 +240,94 @@ impl TokenCache {
             entries,
             hasher: foldhash::quality::RandomState::default(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            counters,
         })
     }
 
+    /// The slot `token` is cached under: the keyed hash of all its bytes.
+    pub(crate) fn digest(&self, token: &[u8]) -> TokenDigest {
+        TokenDigest(self.hasher.hash_one(token))
+    }
+
+    /// The entry kept under `digest`, from this thread's front slot or from moka (which then
+    /// fills the front slot). Checks nothing: the caller admits or refuses what it gets.
+    pub(crate) fn lookup(&self, digest: TokenDigest) -> Option<Arc<Accepted>> {
+        if let Some(entry) = self.front(digest) {
+            return Some(entry);
+        }
+        let entry = self.entries.get(&digest)?;
+        self.remember(digest, &entry);
+        Some(entry)
+    }
+
+    /// Keeps `entry` under `digest` (replacing whichever token held the slot), unless its
+    /// time window has closed at `now`.
+    pub(crate) fn insert(&self, digest: TokenDigest, entry: Arc<Accepted>, now: u64) {
+        if entry.deadline <= now || entry.earliest > now {
+            return;
+        }
+        self.entries.insert(digest, entry);
+    }
+
+    /// Forgets `digest`, in every tier this thread can reach.
+    pub(crate) fn forget(&self, digest: TokenDigest) {
+        self.unfront(digest);
+        self.entries.invalidate(&digest);
+    }
+
+    /// Counts a token served from the cache.
+    pub(crate) fn count_hit(&self) {
+        self.counters.count(|shard| &shard.hits);
+    }
+
+    /// Counts a token verified in full.
+    pub(crate) fn count_miss(&self) {
+        self.counters.count(|shard| &shard.misses);
+    }
+
+    #[cfg_attr(
+        not(feature = "jwks"),
+        allow(
+            dead_code,
+            reason = "only remote key sets are replaced; the unit tests replace keys too"
+        )
+    )]
+    /// Drops every entry verified by one of `removed`, keys that left source `source`. (The
+    /// admission refuses such entries anyway; this frees their room at once.)
+    pub(crate) fn drop_keys(&self, source: usize, removed: Vec<KeyId>) {
+        if removed.is_empty() {
+            return;
+        }
+        let dropped = self.entries.invalidate_entries_if(move |_, token| {
+            token.source == source && removed.contains(&token.key)
+        });
+        if dropped.is_err() {
+            // Only possible without `support_invalidation_closures`, which `new` sets; the
+            // admission still refuses an entry whose key is gone.
+            tracing::warn!(target: "axum_scopes", "token cache: could not drop entries of removed keys");
+        }
+    }
+
+    /// The counters and sizes, after pending evictions are applied.
+    pub(crate) fn stats(&self) -> TokenCacheStats {
+        self.entries.run_pending_tasks();
+        TokenCacheStats {
+            hits: self.counters.sum(|shard| &shard.hits),
+            misses: self.counters.sum(|shard| &shard.misses),
+            evictions: self.counters.evictions.load(Ordering::Relaxed),
+            entries: self.entries.entry_count(),
+            bytes: self.entries.weighted_size(),
+        }
+    }
+
+    /// Whether this thread's front slot holds `digest`'s entry of this cache.
+    #[cfg(test)]
+    pub(crate) fn in_front(&self, digest: TokenDigest) -> bool {
+        self.front(digest).is_some()
+    }
+
     /// This thread's recent hit in `digest`'s front slot, if it is of this cache and digest.
-    fn front(&self, digest: TokenDigest) -> Option<Arc<CachedToken>> {
+    fn front(&self, digest: TokenDigest) -> Option<Arc<Accepted>> {
         FRONT
             .try_with(|front| {
                 let front = front.try_borrow().ok()?;
@@ -291,7 +339,7 @@ impl TokenCache {
     }
 
     /// Puts `entry`, a hit from moka, in this thread's front slot for `digest`.
-    fn remember(&self, digest: TokenDigest, entry: &Arc<CachedToken>) {
+    fn remember(&self, digest: TokenDigest, entry: &Arc<Accepted>) {
         let _ = FRONT.try_with(|front| {
             if let Ok(mut front) = front.try_borrow_mut() {
                 front[front_index(digest)] = Some(Front {
@@ -317,132 +365,21 @@ impl TokenCache {
             }
         });
     }
-
-    /// `token` and the slot it is cached under: the keyed hash of all its bytes.
-    pub(crate) fn slot<'t>(&self, token: &'t [u8]) -> Slot<'t> {
-        Slot {
-            digest: TokenDigest(self.hasher.hash_one(token)),
-            token,
-        }
-    }
-
-    /// The cached token in `slot`, if it is the presented token (all its bytes, compared in
-    /// constant time) and its time window holds `now` (seconds since 1970).
-    pub(crate) fn get(&self, slot: Slot<'_>, now: u64) -> Option<Arc<CachedToken>> {
-        let Slot { digest, token } = slot;
-        let same = |cached: &CachedToken| constant_time_eq::constant_time_eq(&cached.token, token);
-        let cached = match self.front(digest) {
-            Some(cached) if same(&cached) => cached,
-            _ => {
-                let cached = self.entries.get(&digest)?;
-                if !same(&cached) {
-                    // Another token in the same slot: a miss; the full path verifies this one.
-                    return None;
-                }
-                self.remember(digest, &cached);
-                cached
-            }
-        };
-        if now > cached.deadline || now < cached.earliest {
-            self.forget(digest);
-            return None;
-        }
-        Some(cached)
-    }
-
-    /// The hit for the token of `slot` as a [`Verified<C>`], if its time window holds `now` and
-    /// `key_present` says the key that verified it (source index, key) is still trusted; a hit
-    /// whose key is gone is forgotten. `None` sends the caller down the full path, also when
-    /// the cached payload does not fit `C` (the full path then gives its error).
-    pub(crate) fn serve<C, K: ClaimsOnHit<C>>(
-        &self,
-        slot: Slot<'_>,
-        now: u64,
-        key_present: impl FnOnce(usize, KeyId) -> bool,
-    ) -> Option<Verified<C>> {
-        let hit = self.get(slot, now)?;
-        if !key_present(hit.source, hit.key) {
-            self.forget(slot.digest);
-            return None;
-        }
-        let claims = K::serve(&hit)?;
-        Some(Verified {
-            claims,
-            scopes: hit.scopes.clone(),
-        })
-    }
-
-    /// Forgets `digest`, such as a hit whose key is gone.
-    pub(crate) fn forget(&self, digest: TokenDigest) {
-        self.unfront(digest);
-        self.entries.invalidate(&digest);
-    }
-
-    /// Remembers the token of `slot`, verified at `now` by the key `fresh.key` of source
-    /// `source` (replacing whichever token held the slot).
-    pub(crate) fn insert(
-        &self,
-        slot: Slot<'_>,
-        fresh: Fresh,
-        typed: Option<TypedClaims>,
-        scopes: &GrantedScopes,
-        source: usize,
-        now: u64,
-    ) {
-        if fresh.deadline <= now || fresh.earliest > now {
-            return;
-        }
-        self.entries.insert(
-            slot.digest,
-            Arc::new(CachedToken {
-                token: slot.token.into(),
-                payload: fresh.payload,
-                typed,
-                scopes: scopes.clone(),
-                deadline: fresh.deadline,
-                earliest: fresh.earliest,
-                key: fresh.key,
-                source,
-            }),
-        );
-    }
-
-    /// Drops every entry verified by one of `removed`, keys that left source `source`.
-    #[cfg(feature = "jwks")]
-    pub(crate) fn drop_keys(&self, source: usize, removed: Vec<KeyId>) {
-        if removed.is_empty() {
-            return;
-        }
-        let dropped = self.entries.invalidate_entries_if(move |_, token| {
-            token.source == source && removed.contains(&token.key)
-        });
-        if dropped.is_err() {
-            // Only possible without `support_invalidation_closures`, which `new` sets; a hit
-            // still re-checks that its key is present.
-            tracing::warn!(target: "axum_scopes", "token cache: could not drop entries of removed keys");
-        }
-    }
-
-    /// The number of entries, after pending evictions are applied (for tests and stats).
-    pub(crate) fn entry_count(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.entry_count()
-    }
 }
 
 /// Expires an entry when its deadline passes (at most [`MAX_TTL`] after insertion).
 struct UntilDeadline;
 
-impl moka::Expiry<TokenDigest, Arc<CachedToken>> for UntilDeadline {
+impl moka::Expiry<TokenDigest, Arc<Accepted>> for UntilDeadline {
     fn expire_after_create(
         &self,
         _: &TokenDigest,
-        token: &Arc<CachedToken>,
+        token: &Arc<Accepted>,
         _: Instant,
     ) -> Option<Duration> {
         let left = token
             .deadline
-            .saturating_sub(super::verify::now())
+            .saturating_sub(clock::now())
             .saturating_add(1);
         Some(Duration::from_secs(left).min(MAX_TTL))
     }
@@ -451,128 +388,51 @@ impl moka::Expiry<TokenDigest, Arc<CachedToken>> for UntilDeadline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jwt::accepted::Fresh;
 
-    fn fresh(payload: &[u8], now: u64) -> Fresh {
-        Fresh {
-            payload: payload.into(),
+    fn entry(token: &[u8], now: u64) -> Arc<Accepted> {
+        Accepted::new(Fresh {
+            token,
+            payload: b"{}",
+            scopes: ["items"].into_iter().collect(),
             deadline: now + 60,
             earliest: now - 60,
             key: 7,
-        }
-    }
-
-    fn scopes() -> GrantedScopes {
-        ["items"].into_iter().collect()
-    }
-
-    #[test]
-    fn a_slot_serves_only_the_bytes_it_was_given() {
-        let cache = TokenCache::new(TokenCacheOptions::default()).unwrap();
-        let now = super::super::verify::now();
-        let token = b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.sig".as_slice();
-        let slot = cache.slot(token);
-        cache.insert(slot, fresh(br#"{"sub":"a"}"#, now), None, &scopes(), 0, now);
-        let served = |token: &[u8]| {
-            // The presented bytes in the slot of `token`, as a hash collision would put them.
-            let presented = Slot { token, ..slot };
-            cache
-                .serve::<serde_json::Value, FromPayload>(presented, now, |_, _| true)
-                .map(|verified| verified.claims)
-        };
-        assert_eq!(served(token), Some(serde_json::json!({"sub": "a"})));
-        // Another token in the same slot (as a hash collision would put it): never served,
-        // whether it differs in one byte, is a prefix or is longer.
-        let mut other = token.to_vec();
-        *other.last_mut().unwrap() ^= 1;
-        assert_eq!(served(&other), None);
-        assert_eq!(served(&token[..token.len() - 1]), None);
-        assert_eq!(served(&[token, b"x"].concat()), None);
-        // The slot still serves its own token.
-        assert!(served(token).is_some());
+            source: 0,
+            kid: None,
+        })
     }
 
     #[test]
-    fn kept_claims_are_served_to_their_type_and_parsed_for_others() {
-        #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-        struct Sub {
-            sub: String,
-        }
-        let cache = TokenCache::new(TokenCacheOptions::default()).unwrap();
-        let now = super::super::verify::now();
-        let token = b"header.payload.signature".as_slice();
-        let slot = cache.slot(token);
-        // Kept claims that differ from the payload show which path served the hit.
-        let kept = KeepClaims::keep(&Sub { sub: "kept".into() });
-        let payload = br#"{"sub":"parsed"}"#;
-        cache.insert(slot, fresh(payload, now), kept, &scopes(), 0, now);
-        let serve = |path: fn(&CachedToken) -> Option<Sub>| {
-            let hit = cache.get(slot, now).unwrap();
-            path(&hit).unwrap().sub
-        };
-        assert_eq!(serve(<KeepClaims as ClaimsOnHit<Sub>>::serve), "kept");
-        assert_eq!(serve(<FromPayload as ClaimsOnHit<Sub>>::serve), "parsed");
-        let value = cache
-            .serve::<serde_json::Value, KeepClaims>(slot, now, |_, _| true)
-            .unwrap();
-        assert_eq!(
-            value.claims,
-            serde_json::json!({"sub": "parsed"}),
-            "another type"
-        );
-        // The kept claims are weighed: their size and the payload's again.
-        let hit = cache.get(slot, now).unwrap();
-        let plain = clone_entry(&hit);
-        assert_eq!(
-            hit.weight(),
-            plain.weight() + std::mem::size_of::<Sub>() + payload.len()
-        );
-    }
-
-    /// `entry` without its kept claims.
-    fn clone_entry(entry: &CachedToken) -> CachedToken {
-        CachedToken {
-            token: entry.token.clone(),
-            payload: entry.payload.clone(),
-            typed: None,
-            scopes: entry.scopes.clone(),
-            deadline: entry.deadline,
-            earliest: entry.earliest,
-            key: entry.key,
-            source: entry.source,
-        }
-    }
-
-    #[test]
-    fn the_front_slots_serve_under_the_same_rules() {
+    fn lookup_finds_what_was_inserted_in_both_tiers() {
         let cache = TokenCache::new(TokenCacheOptions::default()).unwrap();
         let other = TokenCache::new(TokenCacheOptions::default()).unwrap();
-        let now = super::super::verify::now();
-        let token = b"a.front.token".as_slice();
-        let slot = cache.slot(token);
-        cache.insert(slot, fresh(b"{}", now), None, &scopes(), 0, now);
-        // The first hit comes from moka and fills this thread's front slot; the second from it.
-        assert!(cache.get(slot, now).is_some());
-        assert!(cache.front(slot.digest).is_some());
-        assert!(cache.get(slot, now).is_some());
+        let now = clock::now();
+        let digest = cache.digest(b"a.front.token");
+        assert!(cache.lookup(digest).is_none());
+        cache.insert(digest, entry(b"a.front.token", now), now);
+        // The first lookup comes from moka and fills this thread's front slot.
+        assert!(cache.front(digest).is_none());
+        assert!(cache.lookup(digest).is_some());
+        assert!(cache.front(digest).is_some());
         // Another cache never sees this cache's front slots, even for the same digest.
-        assert!(other.front(slot.digest).is_none());
-        assert!(other.get(slot, now).is_none());
-        // Other bytes in the slot are not served from the front either.
-        let presented = Slot {
-            token: b"a.front.tokeX",
-            ..slot
-        };
-        assert!(cache.get(presented, now).is_none());
-        // Past its deadline (exp plus leeway), the front's copy is refused and both are dropped.
-        assert!(cache.get(slot, now + 61).is_none());
-        assert!(cache.front(slot.digest).is_none());
-        assert!(cache.get(slot, now).is_none(), "gone from moka too");
-        // A forgotten entry (its key gone) leaves the front as well.
-        cache.insert(slot, fresh(b"{}", now), None, &scopes(), 0, now);
-        assert!(cache.get(slot, now).is_some());
-        cache.forget(slot.digest);
-        assert!(cache.front(slot.digest).is_none());
-        assert!(cache.get(slot, now).is_none());
+        assert!(other.front(digest).is_none());
+        assert!(other.lookup(digest).is_none());
+        // Forgetting clears both tiers.
+        cache.forget(digest);
+        assert!(cache.front(digest).is_none());
+        assert!(cache.lookup(digest).is_none());
+    }
+
+    #[test]
+    fn a_closed_window_is_not_kept() {
+        let cache = TokenCache::new(TokenCacheOptions::default()).unwrap();
+        let now = clock::now();
+        let digest = cache.digest(b"t");
+        cache.insert(digest, entry(b"t", now), now + 60);
+        assert!(cache.lookup(digest).is_none());
+        cache.insert(digest, entry(b"t", now), now - 61);
+        assert!(cache.lookup(digest).is_none());
     }
 
     #[test]
@@ -580,16 +440,35 @@ mod tests {
         let one = TokenCache::new(TokenCacheOptions::default()).unwrap();
         let two = TokenCache::new(TokenCacheOptions::default()).unwrap();
         let token = vec![b'a'; 800];
-        let digest = |cache: &TokenCache, token: &[u8]| cache.slot(token).digest;
-        assert_ne!(
-            digest(&one, &token),
-            digest(&two, &token),
-            "seeded per cache"
-        );
+        assert_ne!(one.digest(&token), two.digest(&token), "seeded per cache");
         for at in [0, 399, 799] {
             let mut changed = token.clone();
             changed[at] = b'b';
-            assert_ne!(digest(&one, &token), digest(&one, &changed), "byte {at}");
+            assert_ne!(one.digest(&token), one.digest(&changed), "byte {at}");
         }
+    }
+
+    #[test]
+    fn stats_count_hits_misses_and_evictions() {
+        // Room for about two entries: the third evicts one.
+        let options = TokenCacheOptions::default()
+            .max_entries(2)
+            .max_bytes(2 * 1024);
+        let cache = TokenCache::new(options).unwrap();
+        let now = clock::now();
+        for token in [&b"one"[..], b"two", b"three", b"four"] {
+            cache.count_miss();
+            cache.insert(cache.digest(token), entry(token, now), now);
+        }
+        cache.count_hit();
+        let stats = cache.stats();
+        assert_eq!((stats.hits, stats.misses), (1, 4));
+        assert!(stats.entries <= 2, "{stats:?}");
+        assert!(stats.evictions >= 1, "{stats:?}");
+        assert!(stats.bytes <= 2 * 1024, "{stats:?}");
+        assert_eq!(
+            TokenCache::new(TokenCacheOptions::disabled()).map(|c| c.stats()),
+            None
+        );
     }
 }

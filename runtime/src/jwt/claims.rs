@@ -1,13 +1,14 @@
 //! The granted scopes of a token: where they are ([`ScopesClaim`]), what was granted
 //! ([`GrantedScopes`]), and the one reader of them.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::verify::Text;
 #[cfg(doc)]
 use super::{Authenticator, JwtKeys, TokenError};
 
@@ -473,5 +474,35 @@ impl<'de> Visitor<'de> for ScopeList<'_> {
             self.out.push(scope.into_owned());
         }
         Ok(())
+    }
+}
+
+/// A JSON string borrowed from the input unless it holds escapes. serde's
+/// own `Cow<str>` always copies once nested (in an `Option`, a map key, a
+/// sequence element), which would cost an allocation per claim name (the
+/// target "ES256 cache off" of benchmarks/README.md).
+pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(PhantomData<Text<'a>>);
+
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(value)))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(value.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_str(TextVisitor(PhantomData))
     }
 }

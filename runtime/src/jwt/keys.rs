@@ -1,8 +1,8 @@
 //! Signing and verifying the JWT access tokens of `FastAPI`'s OAuth2-scopes
 //! tutorial (and tokens shaped like them), on top of `jsonwebtoken`.
 //!
-//! [`JwtKeys`] holds the key material and a fully specified
-//! [`Validation`]; [`JwtKeys::verify`] turns bearer-token bytes into the
+//! [`JwtKeys`] holds the key material for signing and a [`Verifier`] with one
+//! fixed key; [`JwtKeys::verify`] turns bearer-token bytes into the
 //! caller's claims type or a [`TokenError`]; [`JwtKeys::issue`] and
 //! [`JwtKeys::issue_with_expiry`] mint tokens that `PyJWT` (and so a `FastAPI`
 //! application) accepts, and vice versa. [`GrantedScopes`](super::GrantedScopes) reads the scopes a
@@ -20,14 +20,14 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::cache::{FromPayload, TokenCache, TokenCacheOptions};
+use super::accepted::Verified;
+use super::cache::{TokenCacheOptions, TokenCacheStats};
 use super::claims::ScopesClaim;
 use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
 use super::key::Key;
-use super::verify::{
-    Checks, IssuerPolicy, KeySet, Rejection, Selection, Verified, clamp_leeway, log_rejection, now,
-    verify_and_keep, verify_now,
-};
+use super::policy::{Rules, RulesSpec, Source};
+use super::verifier::{Verifier, log_refused};
+use super::verify::Refused;
 
 /// RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
 const MIN_HS256_SECRET_LEN: usize = 32;
@@ -87,14 +87,13 @@ struct KeysInner {
     leeway: Duration,
     issuers: Option<Vec<String>>,
     audiences: Option<Vec<String>>,
-    checks: Checks,
-    /// The one key, with the `Validation` the core built from the fields
-    /// above; rebuilt by every setter.
-    keys: Arc<KeySet>,
+    max_token_len: usize,
+    scopes_claim: ScopesClaim,
     cache_options: TokenCacheOptions,
-    /// The tokens [`JwtKeys::verify_scoped`] accepted under the settings above; a new, empty
-    /// cache with every setter, so no entry outlives the policy that accepted it.
-    cache: Option<TokenCache>,
+    /// The one key under the rules built from the fields above, with its verified-token
+    /// cache; rebuilt (cache emptied) by every setter, so no entry outlives the policy that
+    /// accepted it.
+    verifier: Arc<Verifier>,
 }
 
 impl fmt::Debug for JwtKeys {
@@ -104,10 +103,10 @@ impl fmt::Debug for JwtKeys {
             .field("signing_algorithm", &self.inner.signing_algorithm)
             .field("can_sign", &self.inner.encoding.is_some())
             .field("algorithms", &self.inner.algorithms)
-            .field("leeway_secs", &self.inner.checks.leeway)
+            .field("leeway", &self.inner.leeway)
             .field("audience", &self.inner.audiences)
             .field("issuer", &self.inner.issuers)
-            .field("max_token_len", &self.inner.checks.max_token_len)
+            .field("max_token_len", &self.inner.max_token_len)
             .finish_non_exhaustive()
     }
 }
@@ -194,18 +193,10 @@ impl JwtKeys {
             leeway: Duration::ZERO,
             issuers: None,
             audiences: None,
-            checks: Checks {
-                max_token_len: DEFAULT_MAX_TOKEN_LEN,
-                leeway: 0,
-                require_at_jwt: false,
-                check_iat: false,
-                scopes: Some(ScopesClaim::ScopeOrScopes),
-            },
-            keys: Arc::new(KeySet {
-                entries: Vec::new(),
-            }),
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            scopes_claim: ScopesClaim::ScopeOrScopes,
             cache_options: TokenCacheOptions::default(),
-            cache: None,
+            verifier: Arc::new(Verifier::new(Vec::new(), 0, TokenCacheOptions::disabled())),
         };
         inner.rebuild();
         Self {
@@ -284,13 +275,13 @@ impl JwtKeys {
     /// Default: [`DEFAULT_MAX_TOKEN_LEN`] (8 KiB).
     #[must_use]
     pub fn max_token_len(self, max: usize) -> Self {
-        self.configure(|inner| inner.checks.max_token_len = max)
+        self.configure(|inner| inner.max_token_len = max)
     }
 
     /// Bounds of the verified-token cache of [`JwtKeys::verify_scoped`], or
     /// [`TokenCacheOptions::disabled`].
     ///
-    /// Defaults to [`TokenCacheOptions::default`]: on, at most 10,000 tokens and 16 MiB. A token
+    /// Defaults to [`TokenCacheOptions::default`]: on, at most 50,000 tokens and 64 MiB. A token
     /// accepted before is then served from its remembered payload without checking its
     /// signature again, after its `exp` (plus the leeway) and `nbf` (minus it) are checked
     /// against the clock; rejections are never remembered, and an entry ends at its token's
@@ -306,7 +297,14 @@ impl JwtKeys {
     /// tests.
     #[must_use]
     pub fn cached_tokens(&self) -> u64 {
-        self.inner.cache.as_ref().map_or(0, TokenCache::entry_count)
+        self.inner.verifier.cache_stats().entries
+    }
+
+    /// What the verified-token cache did so far (hits, misses, evictions) and holds now: for
+    /// metrics, and to size it with [`JwtKeys::token_cache`].
+    #[must_use]
+    pub fn token_cache_stats(&self) -> TokenCacheStats {
+        self.inner.verifier.cache_stats()
     }
 
     /// The algorithm [`JwtKeys::issue`] signs with.
@@ -335,12 +333,7 @@ impl JwtKeys {
     /// variants. Signing-only variants ([`TokenError::NoSigningKey`],
     /// [`TokenError::Signing`]) are never returned here.
     pub fn verify<C: DeserializeOwned>(&self, token: impl AsRef<[u8]>) -> Result<C, TokenError> {
-        let checks = Checks {
-            scopes: None,
-            ..self.inner.checks
-        };
-        self.verify_with(token.as_ref(), &checks)
-            .map(|verified| verified.claims)
+        self.verify_scoped(token).map(|verified| verified.claims)
     }
 
     /// [`JwtKeys::verify`], with the scopes the token grants read from the
@@ -359,33 +352,19 @@ impl JwtKeys {
         &self,
         token: impl AsRef<[u8]>,
     ) -> Result<Verified<C>, TokenError> {
-        let token = token.as_ref();
-        let Some(cache) = &self.inner.cache else {
-            return self.verify_with(token, &self.inner.checks);
-        };
-        if token.len() > self.inner.checks.max_token_len {
-            return self.verify_with(token, &self.inner.checks);
-        }
-        let slot = cache.slot(token);
-        // One key, fixed for the life of this cache: an entry's key is always present.
-        if let Some(verified) = cache.serve::<C, FromPayload>(slot, now(), |_, _| true) {
-            return Ok(verified);
-        }
-        let keys = &self.inner.keys;
-        let result = verify_and_keep(token, &self.inner.checks, Self::select(keys), true)
-            .map_err(Rejection::into_token_error);
-        match result {
-            Ok((verified, fresh)) => {
-                if let Some(fresh) = fresh {
-                    cache.insert(slot, fresh, None, &verified.scopes, 0, now());
-                }
-                Ok(verified)
-            }
-            Err(err) => {
-                log_rejection(&err);
-                Err(err)
-            }
-        }
+        let result = self
+            .inner
+            .verifier
+            .verify(token.as_ref())
+            .and_then(|accepted| {
+                accepted
+                    .verified()
+                    .map_err(|error| Refused::of(&accepted, error))
+            });
+        result.map_err(|refused| {
+            log_refused(&refused, None);
+            refused.error
+        })
     }
 
     /// Where [`JwtKeys::verify_scoped`] reads the granted scopes.
@@ -394,32 +373,7 @@ impl JwtKeys {
     /// list, then RFC 9068's `scope` string.
     #[must_use]
     pub fn scopes_claim(self, claim: ScopesClaim) -> Self {
-        self.configure(|inner| inner.checks.scopes = Some(claim))
-    }
-
-    fn verify_with<C: DeserializeOwned>(
-        &self,
-        token: &[u8],
-        checks: &Checks,
-    ) -> Result<Verified<C>, TokenError> {
-        let result = verify_now(token, checks, Self::select(&self.inner.keys))
-            .map_err(Rejection::into_token_error);
-        if let Err(err) = &result {
-            log_rejection(err);
-        }
-        result
-    }
-
-    /// The key choice: the one key, when it accepts the token's `alg`.
-    fn select<'k>(
-        keys: &'k Arc<KeySet>,
-    ) -> impl FnOnce(Algorithm, Option<&str>) -> Selection<(&'k Arc<KeySet>, usize)> {
-        move |alg, _kid| match keys.entries.first() {
-            Some(entry) if entry.validation.algorithms.contains(&alg) => {
-                Selection::Found((keys, 0))
-            }
-            _ => Selection::NoKeyForAlgorithm,
-        }
+        self.configure(|inner| inner.scopes_claim = claim)
     }
 
     /// Signs `claims` as they serialize, with the header
@@ -497,20 +451,28 @@ impl JwtKeys {
 }
 
 impl KeysInner {
-    /// The core's policy and key entry for the current settings.
+    /// The verifier for the current settings: the one key under rules built from them, and a
+    /// new, empty cache.
     fn rebuild(&mut self) {
-        self.checks.leeway = clamp_leeway(self.leeway);
-        let policy = IssuerPolicy::new(
-            self.issuers.as_deref(),
-            self.audiences.as_deref(),
-            None,
-            self.leeway,
-        );
-        let key = Key::new(self.decoding.clone(), &self.algorithms).ok();
-        self.keys = Arc::new(KeySet {
-            entries: key.and_then(|key| policy.entry(key)).into_iter().collect(),
+        let rules = Rules::new(RulesSpec {
+            issuers: self.issuers.as_deref(),
+            named: false,
+            audiences: self.audiences.as_deref(),
+            algorithms: None,
+            leeway: self.leeway,
+            require_at_jwt: false,
+            // PyJWT does not check `iat` against the clock; the tutorial's tokens carry none.
+            check_iat: false,
+            scopes: self.scopes_claim,
         });
-        self.cache = TokenCache::new(self.cache_options);
+        let key = Key::new(self.decoding.clone(), &self.algorithms).ok();
+        let keys = rules.key_set(key.into_iter().collect());
+        let source = Source::new(Arc::new(rules), keys);
+        self.verifier = Arc::new(Verifier::new(
+            vec![source],
+            self.max_token_len,
+            self.cache_options,
+        ));
     }
 }
 
@@ -525,11 +487,6 @@ fn not_an_object() -> TokenError {
     signing_json_error(err)
 }
 
-/// Installs `jsonwebtoken`'s pure-Rust provider as the process default.
-///
-/// An `Err` means a provider is already installed (the application's
-/// deliberate choice), which is kept. The `Once` makes later constructions
-/// free.
 /// Installs `jsonwebtoken`'s process-wide crypto provider for the backend this crate was
 /// built with: `aws-lc-rs` when its feature is on (the default), else `rust-crypto`. Every
 /// [`JwtKeys`] constructor and [`Authenticator`](super::Authenticator) build calls it; call it

@@ -1,313 +1,309 @@
-//! The one verification core. Every token, whether [`JwtKeys`](super::JwtKeys) or
-//! [`Authenticator`](super::Authenticator) verifies it, goes through [`verify_now`]: one place
-//! builds the validation policy ([`IssuerPolicy::new`]), one place reads the header and chooses
-//! the key, one place runs the checks `jsonwebtoken` does not make (`crit`, `typ`, `iat`, `iss`
-//! as exactly one string) and reads the granted scopes ([`super::claims`]), and one place logs a
-//! rejection ([`log_rejection`]).
+//! The full verification of one token, for a cache miss: the one header parse, the choice of
+//! issuer and key, `jsonwebtoken::decode`, and the checks `jsonwebtoken` does not make (`crit`,
+//! `typ`, `iat`, `iss` as exactly one string), with the one reader of the granted scopes
+//! ([`super::claims`]). It returns an [`Accepted`] token or a [`Refused`] one carrying what the
+//! log needs (the reason, the `kid`, the key set); it logs nothing and calls nobody back.
+//!
+//! Choosing the key: the token's `iss` (read before the signature is checked, so only a hint)
+//! picks the issuer whose configured `iss` it equals, then `kid` the key within that issuer's
+//! key sets; issuers that accept any `iss` are always candidates. A token naming no configured
+//! issuer is looked up in every key set, so `jsonwebtoken`'s `iss` check gives its usual error.
+//! The signature and the exact `iss` are then checked as for any token: a key of one issuer
+//! never vouches for another's token, and two issuers may publish the same `kid`.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
-use std::fmt;
-use std::marker::PhantomData;
-use std::ops::Deref;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use arc_swap::ArcSwap;
+use arc_swap::Guard;
 use base64::Engine as _;
+use jsonwebtoken::Algorithm;
 use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny};
 
-use super::claims::{GrantedScopes, PayloadSeed, ScopesClaim};
-use super::error::{MAX_LEEWAY, TokenError};
-#[cfg(feature = "jwks")]
-use super::jwks::Remote;
-use super::key::{Key, KeyId};
+use super::accepted::{Accepted, Fresh, kid_for_log};
+use super::claims::{GrantedScopes, PayloadSeed, ScopesClaim, Text};
+use super::error::TokenError;
+use super::policy::{KeySet, Rules, Source};
 
-/// Decoded headers up to this size are parsed from the stack; real headers
-/// (`alg`, `typ`, `kid`, perhaps `x5t`) are well under 200 bytes.
+/// Decoded headers up to this size are parsed from the stack (no allocation on a miss: the
+/// target "ES256 cache off" of benchmarks/README.md); real headers (`alg`, `typ`, `kid`,
+/// perhaps `x5t`) are well under 200 bytes.
 const HEADER_STACK_LEN: usize = 1024;
 
 /// Decoded payloads up to this size are read from the stack; the default
 /// 8 KiB token bound keeps every payload below it.
 const PAYLOAD_STACK_LEN: usize = 6 * 1024 + 16;
 
-/// A verified token: its claims and the scopes it grants.
-#[derive(Debug, Clone)]
-pub struct Verified<C> {
-    /// The payload deserialized into the caller's type.
-    pub claims: C,
-    /// The scopes the token grants, read from the claim chosen with
-    /// [`AuthenticatorBuilder::scopes_claim`](super::AuthenticatorBuilder::scopes_claim)
-    /// (or [`JwtKeys::scopes_claim`](super::JwtKeys::scopes_claim)).
-    pub scopes: GrantedScopes,
+/// A token that was not accepted, with what its log event needs.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    /// Why: the first check that failed.
+    pub(crate) error: TokenError,
+    /// The header's `kid`, as sent (cut for the log), when the header could be read.
+    pub(crate) kid: Option<Box<str>>,
+    /// The key set whose key verified the token or holds its `kid`, if any.
+    pub(crate) source: Option<usize>,
+    /// When no key set looked in holds the token's `kid`: those key sets, the ones a refresh
+    /// of remote keys might fill. Empty otherwise.
+    pub(crate) unknown_in: Vec<usize>,
 }
 
-/// The claim rules shared by every key of one issuer: the single place a
-/// `jsonwebtoken` [`Validation`] is built. Each key's `Validation` is this
-/// with its algorithms filled in.
-#[derive(Clone)]
-pub(crate) struct IssuerPolicy {
-    base: Validation,
-    algorithms: Option<Vec<Algorithm>>,
-}
-
-impl IssuerPolicy {
-    /// `exp` required; `exp` and `nbf` checked with `leeway` (clamped to
-    /// [`MAX_LEEWAY`], whole seconds); `iss` required and equal to one of
-    /// `issuers` when given (and, in [`verify_now`], a single string); `aud`
-    /// required and naming one of `audiences` when given; no early-expiry
-    /// margin. `algorithms` narrows every key's own list.
-    pub(crate) fn new(
-        issuers: Option<&[String]>,
-        audiences: Option<&[String]>,
-        algorithms: Option<Vec<Algorithm>>,
-        leeway: Duration,
-    ) -> Self {
-        let mut required = HashSet::from(["exp".to_owned()]);
-        let mut base = Validation::new(Algorithm::HS256);
-        base.leeway = clamp_leeway(leeway);
-        base.reject_tokens_expiring_in_less_than = 0;
-        base.validate_exp = true;
-        base.validate_nbf = true;
-        base.validate_aud = audiences.is_some();
-        base.aud = None;
-        base.iss = None;
-        base.sub = None;
-        if let Some(audiences) = audiences {
-            base.set_audience(audiences);
-            required.insert("aud".to_owned());
+impl Refused {
+    /// A refusal with nothing known of the token beyond `error`.
+    pub(crate) fn new(error: TokenError) -> Self {
+        Self {
+            error,
+            kid: None,
+            source: None,
+            unknown_in: Vec::new(),
         }
-        if let Some(issuers) = issuers {
-            base.set_issuer(issuers);
-            required.insert("iss".to_owned());
-        }
-        base.required_spec_claims = required;
-        Self { base, algorithms }
     }
 
-    /// The entry for one key, or `None` when the policy leaves it no
-    /// algorithm.
-    pub(crate) fn entry(&self, key: Key) -> Option<Entry> {
-        let (kid, decoding, mut algorithms, id) = key.into_parts();
-        if let Some(allowed) = &self.algorithms {
-            algorithms.retain(|alg| allowed.contains(alg));
+    /// A refusal of an accepted token for `error` (its claims do not fit the caller's type, or
+    /// it lacks a scope), keeping what the log needs of it.
+    pub(crate) fn of(accepted: &Accepted, error: TokenError) -> Self {
+        Self {
+            error,
+            kid: accepted.kid.clone(),
+            source: Some(accepted.source),
+            unknown_in: Vec::new(),
         }
-        if algorithms.is_empty() {
-            return None;
+    }
+}
+
+impl From<TokenError> for Refused {
+    fn from(error: TokenError) -> Self {
+        Self::new(error)
+    }
+}
+
+/// Verifies `token` (any bytes, already known to be within the length bound) against the
+/// key sets `sources` at `now`. `named`: whether some source is picked by its issuer's `iss`.
+/// Order: header (`alg`, `kid`, `crit`); issuer and key choice; `jsonwebtoken::decode` (the
+/// key's algorithms, signature, `exp`/`nbf`/`iss`/`aud`); `typ` when required; then one pass
+/// over the payload for `iss` as a single string, `iat` and the scopes. Never panics on any
+/// input.
+pub(crate) fn check(
+    token: &[u8],
+    sources: &[Source],
+    named: bool,
+    now: u64,
+) -> Result<Arc<Accepted>, Refused> {
+    let (header, payload) = segments(token).ok_or_else(malformed)?;
+    with_decoded::<HEADER_STACK_LEN, _>(header, |header| {
+        let header = header.ok_or_else(malformed)?;
+        let header: KeyHeader<'_> = serde_json::from_slice(header)
+            .map_err(|err| TokenError::Malformed(JwtError::from(err)))?;
+        let kid = header.kid.as_ref().map(|kid| &*kid.0);
+        let refused = |error: TokenError, source: Option<usize>| Refused {
+            error,
+            kid: kid.map(kid_for_log),
+            source,
+            unknown_in: Vec::new(),
+        };
+        // RFC 7515 §4.1.11: no extension is understood here, so any `crit` is refused.
+        if header.crit.is_some() {
+            return Err(refused(TokenError::CriticalHeader, None));
         }
-        let mut validation = self.base.clone();
-        validation.algorithms = algorithms;
-        Some(Entry {
-            kid,
-            key: decoding,
-            validation,
-            id,
+        let alg = Algorithm::from_str(&header.alg.0)
+            .map_err(|err| refused(TokenError::Malformed(err), None))?;
+        // The payload is decoded before the signature is checked, for the issuer hint; one
+        // that is not base64url is left to `jsonwebtoken`, which checks the signature first.
+        with_decoded::<PAYLOAD_STACK_LEN, _>(payload, |json| {
+            let candidates = match json {
+                Some(json) if named => Candidates::for_hint(sources, json),
+                _ => Candidates::All,
+            };
+            let (keys, index, source) = match select(sources, &candidates, alg, kid) {
+                Selection::Found(found) => found,
+                Selection::UnknownKid { elsewhere } => {
+                    // The `kid` of another issuer's key: that issuer's key cannot vouch for
+                    // this token's `iss`.
+                    let error = if elsewhere {
+                        TokenError::InvalidIssuer(ErrorKind::InvalidIssuer.into())
+                    } else {
+                        TokenError::UnknownKey
+                    };
+                    let mut refused = refused(error, None);
+                    refused.unknown_in = candidates.indices(sources);
+                    return Err(refused);
+                }
+                Selection::Ambiguous => {
+                    let holder = holder(sources, &candidates, kid);
+                    // Issuers that share a `kid`, and an `iss` that is none of theirs.
+                    let error = if matches!(candidates, Candidates::Untrusted) {
+                        TokenError::InvalidIssuer(ErrorKind::InvalidIssuer.into())
+                    } else {
+                        TokenError::AmbiguousKey
+                    };
+                    return Err(refused(error, holder));
+                }
+                Selection::NoKeyForAlgorithm => {
+                    let holder = holder(sources, &candidates, kid);
+                    let error = TokenError::DisallowedAlgorithm(ErrorKind::InvalidAlgorithm.into());
+                    return Err(refused(error, holder));
+                }
+            };
+            let entry = &keys.entries[index];
+            let rules = &sources[source].rules;
+            jsonwebtoken::decode::<IgnoredAny>(token, &entry.key, &entry.validation)
+                .map_err(|err| refused(TokenError::from_decode(err), Some(source)))?;
+            if rules.require_at_jwt && !is_access_token_type(header.typ.as_ref().map(|t| &*t.0)) {
+                return Err(refused(TokenError::WrongType, Some(source)));
+            }
+            // Always read: even where `iat` is not checked against the clock, a payload whose
+            // `iat` is not a NumericDate, or that names a read member twice, is refused on every
+            // path alike (RFC 7519 §4, §4.1.6).
+            let single_iss = entry.validation.iss.is_some();
+            let json = json.ok_or_else(|| refused(malformed(), Some(source)))?;
+            let read = read_payload(json, rules, single_iss, now)
+                .map_err(|error| refused(error, Some(source)))?;
+            Ok(Accepted::new(Fresh {
+                token,
+                payload: json,
+                scopes: read.scopes,
+                deadline: read
+                    .exp
+                    .map_or(0, |exp| seconds_floor(exp).saturating_add(rules.leeway)),
+                earliest: seconds_ceil(read.not_before).saturating_sub(rules.leeway),
+                key: entry.id,
+                source,
+                kid,
+            }))
         })
-    }
+    })
+}
 
-    /// The lookup table for `keys`.
-    pub(crate) fn key_set(&self, keys: Vec<Key>) -> KeySet {
-        KeySet {
-            entries: keys.into_iter().filter_map(|key| self.entry(key)).collect(),
+/// The key sets a token may be verified by.
+enum Candidates<'t> {
+    /// Every key set.
+    All,
+    /// Those of the issuer named `iss`, and those that accept any `iss`.
+    Issuer(Text<'t>),
+    /// Only those that accept any `iss`.
+    Unnamed,
+    /// Every key set, for an `iss` that no issuer has.
+    Untrusted,
+}
+
+impl<'t> Candidates<'t> {
+    /// The candidates for the (unverified) `iss` of the decoded payload `json`. A token that
+    /// names no configured issuer, or whose payload cannot be read, is looked up everywhere:
+    /// the full checks then give their usual error.
+    fn for_hint(sources: &[Source], json: &'t [u8]) -> Self {
+        /// Only `iss`, borrowed; a duplicate or non-string `iss` fails and is looked up
+        /// everywhere.
+        #[derive(Deserialize)]
+        struct Hint<'a> {
+            #[serde(borrow, default)]
+            iss: Option<Text<'a>>,
+        }
+        let Ok(Hint { iss: Some(iss) }) = serde_json::from_slice::<Hint<'t>>(json) else {
+            return Self::All;
+        };
+        if sources
+            .iter()
+            .any(|source| source.rules.name.as_deref() == Some(&*iss.0))
+        {
+            Self::Issuer(iss)
+        } else if sources.iter().any(|source| source.rules.name.is_none()) {
+            Self::Unnamed
+        } else {
+            // A string `iss` no issuer has: every key set would refuse it; looked up everywhere
+            // all the same, so an unknown `kid` is answered (and refreshed) as ever.
+            Self::Untrusted
         }
     }
-}
 
-/// Whole seconds, at most [`MAX_LEEWAY`]: `jsonwebtoken` adds and subtracts
-/// the leeway in unchecked `u64` arithmetic.
-pub(crate) fn clamp_leeway(leeway: Duration) -> u64 {
-    leeway.min(MAX_LEEWAY).as_secs()
-}
+    fn admits(&self, rules: &Rules) -> bool {
+        match (self, rules.name.as_deref()) {
+            (Self::All | Self::Untrusted, _) | (Self::Issuer(_) | Self::Unnamed, None) => true,
+            (Self::Issuer(iss), Some(name)) => name == &*iss.0,
+            (Self::Unnamed, Some(_)) => false,
+        }
+    }
 
-/// The keys of one source, as the request path reads them.
-pub(crate) struct KeySet {
-    pub(crate) entries: Vec<Entry>,
-}
-
-impl KeySet {
-    #[cfg(feature = "jwks")]
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+    /// The indices of the candidate key sets.
+    fn indices(&self, sources: &[Source]) -> Vec<usize> {
+        (0..sources.len())
+            .filter(|&index| self.admits(&sources[index].rules))
+            .collect()
     }
 }
 
-pub(crate) struct Entry {
-    pub(crate) kid: Option<String>,
-    key: DecodingKey,
-    /// Algorithms, leeway, `iss` and `aud` for this key, built once.
-    pub(crate) validation: Validation,
-    /// Which key this is, for the verified-token cache.
-    pub(crate) id: KeyId,
-}
-
-/// A set of keys: fixed, or fetched and swapped in by the JWKS client.
-pub(crate) struct Source {
-    pub(crate) keys: ArcSwap<KeySet>,
-    pub(crate) remote: Option<Remote>,
-}
-
-/// Without the `jwks` feature there is no remote key set; this stand-in
-/// cannot exist, so the refresh path compiles away.
-#[cfg(not(feature = "jwks"))]
-pub(crate) enum Remote {}
-
-#[cfg(not(feature = "jwks"))]
-impl Remote {
-    pub(crate) fn refresh_on_miss(&self, _: &ArcSwap<KeySet>) -> std::future::Ready<()> {
-        match *self {}
-    }
-
-    pub(crate) fn is_failing(&self) -> bool {
-        match *self {}
-    }
-}
-
-/// The rules that hold for every key: size, `typ`, `iat`, where the scopes are.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Checks {
-    pub(crate) max_token_len: usize,
-    /// Whole seconds, clamped.
-    pub(crate) leeway: u64,
-    pub(crate) require_at_jwt: bool,
-    pub(crate) check_iat: bool,
-    /// `None`: the caller wants no scopes, so none are read.
-    pub(crate) scopes: Option<ScopesClaim>,
-}
-
-/// The key chosen for a token's `alg` and `kid`.
-pub(crate) enum Selection<T> {
-    Found(T),
-    /// The token's `kid` is carried by no key.
-    UnknownKid,
+/// The key chosen for a token's `alg` and `kid`: its key set, its index there, and the index
+/// of the key set.
+enum Selection {
+    Found((Guard<Arc<KeySet>>, usize, usize)),
+    /// The token's `kid` is carried by no candidate key (`elsewhere`: but by another issuer's).
+    UnknownKid {
+        elsewhere: bool,
+    },
     /// No key accepts the token's algorithm (with its `kid`, if any).
     NoKeyForAlgorithm,
     Ambiguous,
 }
 
-/// Why the synchronous part of verification stopped.
-pub(crate) enum Rejection {
-    /// The `kid` is unknown: worth one refresh of the remote key sets.
-    UnknownKid,
-    Token(TokenError),
-}
-
-impl Rejection {
-    pub(crate) fn into_token_error(self) -> TokenError {
-        match self {
-            Self::UnknownKid => TokenError::UnknownKey,
-            Self::Token(err) => err,
+/// Finds the one key for `alg` and `kid` among the candidate key sets, without a lock or an
+/// allocation: `arc-swap` loads and linear scans. Without `kid`, only when exactly one key
+/// accepts `alg`.
+fn select(
+    sources: &[Source],
+    candidates: &Candidates<'_>,
+    alg: Algorithm,
+    kid: Option<&str>,
+) -> Selection {
+    let mut found = None;
+    let mut kid_seen = false;
+    for (source_index, source) in sources.iter().enumerate() {
+        if !candidates.admits(&source.rules) {
+            continue;
         }
-    }
-}
-
-impl From<TokenError> for Rejection {
-    fn from(err: TokenError) -> Self {
-        Self::Token(err)
-    }
-}
-
-/// The one rejection log: debug level, what happened, never the token.
-#[cold]
-pub(crate) fn log_rejection(error: &TokenError) {
-    tracing::debug!(target: "axum_scopes", error = %error, "bearer token rejected");
-}
-
-/// Verifies `token` (any bytes) with the key `select` picks for its `alg`
-/// and `kid`. Order: length; header (`alg`, `kid`, `crit`, `typ`); key
-/// choice; `jsonwebtoken::decode` (the key's algorithms, signature, claims
-/// type, `exp`/`nbf`/`iss`/`aud`); `typ` when required; then one pass over
-/// the payload for `iss` as a single string, `iat` and the scopes. Never
-/// panics on any input.
-pub(crate) fn verify_now<C, G>(
-    token: &[u8],
-    checks: &Checks,
-    select: impl FnOnce(Algorithm, Option<&str>) -> Selection<(G, usize)>,
-) -> Result<Verified<C>, Rejection>
-where
-    C: DeserializeOwned,
-    G: Deref<Target = Arc<KeySet>>,
-{
-    verify_and_keep(token, checks, select, false).map(|(verified, _)| verified)
-}
-
-/// What a successful verification leaves for the verified-token cache.
-pub(crate) struct Fresh {
-    /// The decoded payload, which every claims type deserializes from.
-    pub(crate) payload: Box<[u8]>,
-    /// The last second (since 1970) the token is valid: `exp` plus the leeway.
-    pub(crate) deadline: u64,
-    /// The first second the token is valid: the later of `nbf` and (when checked) `iat`, minus
-    /// the leeway.
-    pub(crate) earliest: u64,
-    /// The key that verified it.
-    pub(crate) key: KeyId,
-}
-
-/// [`verify_now`], also returning what the cache keeps when `keep` is set.
-pub(crate) fn verify_and_keep<C, G>(
-    token: &[u8],
-    checks: &Checks,
-    select: impl FnOnce(Algorithm, Option<&str>) -> Selection<(G, usize)>,
-    keep: bool,
-) -> Result<(Verified<C>, Option<Fresh>), Rejection>
-where
-    C: DeserializeOwned,
-    G: Deref<Target = Arc<KeySet>>,
-{
-    if token.len() > checks.max_token_len {
-        return Err(TokenError::TooLarge.into());
-    }
-    let (header, payload) = segments(token).ok_or_else(malformed)?;
-    with_decoded::<HEADER_STACK_LEN, _, _>(header, |json| {
-        let header: KeyHeader<'_> = serde_json::from_slice(json)
-            .map_err(|err| TokenError::Malformed(JwtError::from(err)))?;
-        // RFC 7515 §4.1.11: no extension is understood here, so any `crit`
-        // is rejected.
-        if header.crit.is_some() {
-            return Err(TokenError::CriticalHeader.into());
-        }
-        let alg = Algorithm::from_str(&header.alg.0).map_err(TokenError::Malformed)?;
-        let (keys, index) = match select(alg, header.kid.as_ref().map(|kid| &*kid.0)) {
-            Selection::Found(found) => found,
-            Selection::UnknownKid => return Err(Rejection::UnknownKid),
-            Selection::Ambiguous => return Err(TokenError::AmbiguousKey.into()),
-            Selection::NoKeyForAlgorithm => {
-                return Err(
-                    TokenError::DisallowedAlgorithm(ErrorKind::InvalidAlgorithm.into()).into(),
-                );
+        let keys = source.keys.load();
+        let mut hit = None;
+        for (index, entry) in keys.entries.iter().enumerate() {
+            if kid.is_some() {
+                if entry.kid.as_deref() != kid {
+                    continue;
+                }
+                kid_seen = true;
             }
-        };
-        let entry = &keys.entries[index];
-        let claims = jsonwebtoken::decode::<C>(token, &entry.key, &entry.validation)
-            .map_err(TokenError::from_decode)?
-            .claims;
-        if checks.require_at_jwt && !is_access_token_type(header.typ.as_ref().map(|t| &*t.0)) {
-            return Err(TokenError::WrongType.into());
+            if entry.validation.algorithms.contains(&alg) {
+                if hit.is_some() {
+                    return Selection::Ambiguous;
+                }
+                hit = Some(index);
+            }
         }
-        // Always read: even where `iat` is not checked against the clock, a payload whose
-        // `iat` is not a NumericDate, or that names a read member twice, is refused on every
-        // path alike (RFC 7519 §4, §4.1.6).
-        let single_iss = entry.validation.iss.is_some();
-        let read = read_payload(payload, checks, single_iss, keep)?;
-        let fresh = read.json.map(|json| Fresh {
-            payload: json,
-            deadline: read
-                .exp
-                .map_or(0, |exp| seconds_floor(exp).saturating_add(checks.leeway)),
-            earliest: seconds_ceil(read.not_before).saturating_sub(checks.leeway),
-            key: entry.id,
-        });
-        Ok((
-            Verified {
-                claims,
-                scopes: read.scopes,
-            },
-            fresh,
-        ))
+        if let Some(index) = hit {
+            if found.is_some() {
+                return Selection::Ambiguous;
+            }
+            found = Some((keys, index, source_index));
+        }
+    }
+    match found {
+        Some(found) => Selection::Found(found),
+        None if kid.is_some() && !kid_seen => Selection::UnknownKid {
+            elsewhere: holder(sources, &Candidates::All, kid).is_some(),
+        },
+        None => Selection::NoKeyForAlgorithm,
+    }
+}
+
+/// The first candidate key set holding a key with `kid`, for the log.
+#[cold]
+fn holder(sources: &[Source], candidates: &Candidates<'_>, kid: Option<&str>) -> Option<usize> {
+    let kid = kid?;
+    sources.iter().position(|source| {
+        candidates.admits(&source.rules)
+            && source
+                .keys
+                .load()
+                .entries
+                .iter()
+                .any(|entry| entry.kid.as_deref() == Some(kid))
     })
 }
 
@@ -357,22 +353,19 @@ fn segments(token: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Decodes base64url `input` into a stack buffer of `N` bytes when it fits,
-/// else onto the heap, and hands the bytes to `f`. A buffer is zeroed before use (the crate
-/// forbids `unsafe`), so a short input gets a [`SMALL_STACK_LEN`] buffer: zeroing the whole
-/// `N` bytes for every token would cost more than decoding it.
-fn with_decoded<const N: usize, R, E: From<TokenError>>(
-    input: &[u8],
-    f: impl FnOnce(&[u8]) -> Result<R, E>,
-) -> Result<R, E> {
+/// else onto the heap, and hands the bytes (`None` if `input` is not base64url) to `f`. A
+/// buffer is zeroed before use (the crate forbids `unsafe`), so a short input gets a
+/// [`SMALL_STACK_LEN`] buffer: zeroing the whole `N` bytes for every token would cost more
+/// than decoding it.
+fn with_decoded<const N: usize, R>(input: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> R {
     let estimate = base64::decoded_len_estimate(input.len());
     if estimate <= SMALL_STACK_LEN {
-        decode_on_stack::<SMALL_STACK_LEN, _, _>(input, f)
+        decode_on_stack::<SMALL_STACK_LEN, _>(input, f)
     } else if estimate <= N {
-        decode_on_stack::<N, _, _>(input, f)
+        decode_on_stack::<N, _>(input, f)
     } else {
         let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let heap = engine.decode(input).map_err(|_| malformed())?;
-        f(&heap)
+        f(engine.decode(input).ok().as_deref())
     }
 }
 
@@ -381,16 +374,13 @@ fn with_decoded<const N: usize, R, E: From<TokenError>>(
 const SMALL_STACK_LEN: usize = 512;
 
 /// [`with_decoded`] for an input known to fit `N` bytes.
-fn decode_on_stack<const N: usize, R, E: From<TokenError>>(
-    input: &[u8],
-    f: impl FnOnce(&[u8]) -> Result<R, E>,
-) -> Result<R, E> {
+fn decode_on_stack<const N: usize, R>(input: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> R {
     let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut stack = [0u8; N];
-    let len = engine
-        .decode_slice(input, &mut stack)
-        .map_err(|_| malformed())?;
-    f(&stack[..len])
+    match engine.decode_slice(input, &mut stack) {
+        Ok(len) => f(Some(&stack[..len])),
+        Err(_) => f(None),
+    }
 }
 
 /// What [`read_payload`] found.
@@ -399,23 +389,20 @@ struct ReadPayload {
     exp: Option<f64>,
     /// The later of `nbf` and, when checked, `iat`.
     not_before: Option<f64>,
-    /// The decoded payload, when asked to keep it.
-    json: Option<Box<[u8]>>,
 }
 
-/// The second pass over the (already verified) payload: `iss` must be one
+/// The second pass over the (already verified) decoded payload: `iss` must be one
 /// string (RFC 9068 §4; `jsonwebtoken` also accepts a list), `iat` must not
-/// be in the future, and the scopes claim is read; with `keep`, the decoded
-/// payload is copied out for the cache.
+/// be in the future (when the rules check it), and the scopes claim is read.
 fn read_payload(
-    payload: &[u8],
-    checks: &Checks,
+    json: &[u8],
+    rules: &Rules,
     single_iss: bool,
-    keep: bool,
+    now: u64,
 ) -> Result<ReadPayload, TokenError> {
-    with_decoded::<PAYLOAD_STACK_LEN, _, TokenError>(payload, |json| {
+    {
         let invalid = |err: serde_json::Error| TokenError::InvalidClaims(JwtError::from(err));
-        let claim = checks.scopes;
+        let claim = Some(rules.scopes);
         let read = if let Some(ScopesClaim::Custom(read)) = claim {
             let value: serde_json::Value = serde_json::from_slice(json).map_err(invalid)?;
             let iat = match value.get("iat") {
@@ -444,14 +431,14 @@ fn read_payload(
             clippy::cast_precision_loss,
             reason = "seconds since 1970 stay far below 2^53"
         )]
-        let latest = now().saturating_add(checks.leeway) as f64;
-        if checks.check_iat
+        let latest = now.saturating_add(rules.leeway) as f64;
+        if rules.check_iat
             && let Some(iat) = read.iat
             && iat > latest
         {
             return Err(TokenError::NotYetValid(ErrorKind::ImmatureSignature.into()));
         }
-        let iat = read.iat.filter(|_| checks.check_iat);
+        let iat = read.iat.filter(|_| rules.check_iat);
         let not_before = match (read.nbf, iat) {
             (Some(nbf), Some(iat)) => Some(nbf.max(iat)),
             (nbf, iat) => nbf.or(iat),
@@ -460,15 +447,8 @@ fn read_payload(
             scopes: GrantedScopes::from_vec(read.scopes),
             exp: read.exp,
             not_before,
-            json: keep.then(|| json.into()),
         })
-    })
-}
-
-pub(crate) fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+    }
 }
 
 /// The header members the core reads, borrowed from the decoded header
@@ -485,93 +465,80 @@ struct KeyHeader<'a> {
     crit: Option<IgnoredAny>,
 }
 
-/// A JSON string borrowed from the input unless it holds escapes. serde's
-/// own `Cow<str>` always copies once nested (in an `Option`, a map key, a
-/// sequence element), which would cost an allocation per claim name.
-pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor<'a>(PhantomData<Text<'a>>);
-
-        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-            type Value = Text<'a>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-
-            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(value)))
-            }
-
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(value.to_owned())))
-            }
-        }
-
-        deserializer.deserialize_str(TextVisitor(PhantomData))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jwt::clock::now;
+    use crate::jwt::key::Key;
+    use crate::jwt::policy::RulesSpec;
     use jsonwebtoken::{EncodingKey, Header};
     use serde_json::{Value, json};
+    use std::time::Duration;
 
     const SECRET: &[u8] = b"a secret of at least thirty-two bytes, for tests";
+    const OTHER: &[u8] = b"another secret of at least thirty-two bytes!";
     const ISSUER: &str = "https://issuer.example";
 
-    fn checks(scopes: Option<ScopesClaim>) -> Checks {
-        Checks {
-            max_token_len: 8 * 1024,
-            leeway: 0,
+    /// Rules as an authenticator's issuer (`named`) or as `JwtKeys` (not).
+    fn rules(
+        issuer: Option<&str>,
+        named: bool,
+        tweak: impl FnOnce(&mut RulesSpec<'_>),
+    ) -> Arc<Rules> {
+        let issuers = issuer.map(|issuer| vec![issuer.to_owned()]);
+        let mut spec = RulesSpec {
+            issuers: issuers.as_deref(),
+            named,
+            audiences: None,
+            algorithms: None,
+            leeway: Duration::ZERO,
             require_at_jwt: false,
             check_iat: true,
-            scopes,
-        }
+            scopes: ScopesClaim::ScopeOrScopes,
+        };
+        tweak(&mut spec);
+        Arc::new(Rules::new(spec))
     }
 
-    fn keys(issuer: Option<&str>) -> Arc<KeySet> {
-        let issuers = issuer.map(|issuer| vec![issuer.to_owned()]);
-        let policy = IssuerPolicy::new(issuers.as_deref(), None, None, Duration::ZERO);
-        let key = Key::secret(SECRET, &[Algorithm::HS256]).unwrap();
-        Arc::new(policy.key_set(vec![key]))
+    fn source(rules: Arc<Rules>, secret: &[u8], kid: Option<&str>) -> Source {
+        let mut key = Key::secret(secret, &[Algorithm::HS256]).unwrap();
+        if let Some(kid) = kid {
+            key = key.with_kid(kid);
+        }
+        let keys = rules.key_set(vec![key]);
+        Source::new(rules, keys)
+    }
+
+    fn one(issuer: Option<&str>, tweak: impl FnOnce(&mut RulesSpec<'_>)) -> Vec<Source> {
+        vec![source(rules(issuer, false, tweak), SECRET, None)]
+    }
+
+    fn sign_with(secret: &[u8], header: &Header, claims: &Value) -> String {
+        jsonwebtoken::encode(header, claims, &EncodingKey::from_secret(secret).unwrap()).unwrap()
     }
 
     fn sign(header: &Header, claims: &Value) -> String {
-        jsonwebtoken::encode(header, claims, &EncodingKey::from_secret(SECRET).unwrap()).unwrap()
+        sign_with(SECRET, header, claims)
     }
 
     fn far() -> u64 {
         now() + 600
     }
 
-    fn verify(
-        token: &str,
-        checks: &Checks,
-        keys: &Arc<KeySet>,
-    ) -> Result<Verified<Value>, TokenError> {
-        verify_now(token.as_bytes(), checks, |alg, _| {
-            if keys.entries[0].validation.algorithms.contains(&alg) {
-                Selection::Found((keys, 0))
-            } else {
-                Selection::NoKeyForAlgorithm
-            }
-        })
-        .map_err(Rejection::into_token_error)
+    fn verify(token: &str, sources: &[Source]) -> Result<Arc<Accepted>, TokenError> {
+        let named = sources.iter().any(|source| source.rules.name.is_some());
+        check(token.as_bytes(), sources, named, now()).map_err(|refused| refused.error)
     }
 
     #[test]
     fn iss_is_exactly_one_string() {
-        let keys = keys(Some(ISSUER));
+        let sources = one(Some(ISSUER), |_| {});
         let header = Header::default();
         let good = sign(&header, &json!({ "iss": ISSUER, "exp": far() }));
-        assert!(verify(&good, &checks(None), &keys).is_ok());
+        assert!(verify(&good, &sources).is_ok());
         for iss in [json!([ISSUER]), json!([ISSUER, ISSUER])] {
             let token = sign(&header, &json!({ "iss": iss, "exp": far() }));
-            let error = verify(&token, &checks(None), &keys).unwrap_err();
+            let error = verify(&token, &sources).unwrap_err();
             assert!(
                 matches!(error, TokenError::InvalidIssuer(_)),
                 "{iss}: {error:?}"
@@ -581,37 +548,37 @@ mod tests {
             &header,
             &json!({ "iss": "https://other.example", "exp": far() }),
         );
-        let error = verify(&other, &checks(None), &keys).unwrap_err();
+        let error = verify(&other, &sources).unwrap_err();
         assert!(matches!(error, TokenError::InvalidIssuer(_)), "{error:?}");
         // Without a configured issuer, `iss` is not read at all.
         let any = sign(&header, &json!({ "iss": [1, 2], "exp": far() }));
-        assert!(verify(&any, &checks(None), &self::keys(None)).is_ok());
+        assert!(verify(&any, &one(None, |_| {})).is_ok());
     }
 
     #[test]
     fn crit_is_refused_before_the_key_is_chosen() {
         let header = Header {
             crit: Some(vec!["exp".to_owned()]),
+            alg: Algorithm::HS384,
             ..Header::default()
         };
-        let token = sign(&header, &json!({ "exp": far() }));
-        let chosen = std::cell::Cell::new(false);
-        let result = verify_now::<Value, &Arc<KeySet>>(token.as_bytes(), &checks(None), |_, _| {
-            chosen.set(true);
-            Selection::NoKeyForAlgorithm
-        });
+        let token = jsonwebtoken::encode(
+            &header,
+            &json!({ "exp": far() }),
+            &EncodingKey::from_secret(SECRET).unwrap(),
+        )
+        .unwrap();
+        // No key takes HS384: had a key been chosen first, this would be that error.
         assert!(matches!(
-            result,
-            Err(Rejection::Token(TokenError::CriticalHeader))
+            verify(&token, &one(None, |_| {})),
+            Err(TokenError::CriticalHeader)
         ));
-        assert!(!chosen.get());
     }
 
     #[test]
     fn typ_is_checked_only_when_required() {
-        let keys = keys(None);
-        let mut strict = checks(None);
-        strict.require_at_jwt = true;
+        let lenient = one(None, |_| {});
+        let strict = one(None, |spec| spec.require_at_jwt = true);
         for (typ, accepted) in [
             (Some("at+jwt"), true),
             (Some("application/AT+JWT"), true),
@@ -623,9 +590,9 @@ mod tests {
                 ..Header::default()
             };
             let token = sign(&header, &json!({ "exp": far() }));
-            assert!(verify(&token, &checks(None), &keys).is_ok(), "{typ:?}");
-            let result = verify(&token, &strict, &keys);
-            assert_eq!(result.is_ok(), accepted, "{typ:?}: {result:?}");
+            assert!(verify(&token, &lenient).is_ok(), "{typ:?}");
+            let result = verify(&token, &strict);
+            assert_eq!(result.is_ok(), accepted, "{typ:?}");
             if !accepted {
                 assert!(matches!(result, Err(TokenError::WrongType)));
             }
@@ -634,53 +601,136 @@ mod tests {
 
     #[test]
     fn iat_in_the_future_is_not_yet_valid() {
-        let keys = keys(None);
         let token = sign(
             &Header::default(),
             &json!({ "exp": far(), "iat": now() + 120 }),
         );
-        let error = verify(&token, &checks(None), &keys).unwrap_err();
+        let error = verify(&token, &one(None, |_| {})).unwrap_err();
         assert!(matches!(error, TokenError::NotYetValid(_)), "{error:?}");
-        let mut lenient = checks(None);
-        lenient.leeway = 300;
-        assert!(verify(&token, &lenient, &keys).is_ok());
+        let lenient = one(None, |spec| spec.leeway = Duration::from_secs(300));
+        assert!(verify(&token, &lenient).is_ok());
+        let unchecked = one(None, |spec| spec.check_iat = false);
+        assert!(verify(&token, &unchecked).is_ok());
     }
 
     #[test]
-    fn scopes_are_read_only_when_asked_for() {
-        let keys = keys(None);
+    fn scopes_are_read_from_the_issuers_claim() {
         let token = sign(
             &Header::default(),
-            &json!({ "exp": far(), "scopes": ["me"], "scope": "items me" }),
+            &json!({ "exp": far(), "scopes": ["me"], "scope": "items me", "scp": "admin" }),
         );
-        let read = verify(&token, &checks(Some(ScopesClaim::ScopeOrScopes)), &keys).unwrap();
+        let read = verify(&token, &one(None, |_| {})).unwrap();
         assert_eq!(read.scopes.iter().collect::<Vec<_>>(), ["me", "items"]);
-        let skipped = verify(&token, &checks(None), &keys).unwrap();
-        assert!(skipped.scopes.is_empty());
+        let entra = one(None, |spec| spec.scopes = ScopesClaim::Scp);
+        let read = verify(&token, &entra).unwrap();
+        assert_eq!(read.scopes.iter().collect::<Vec<_>>(), ["admin"]);
     }
 
     #[test]
     fn shapes_that_are_not_a_compact_jws_are_malformed() {
-        let keys = keys(None);
+        let sources = one(None, |_| {});
         for token in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", "....", "!!.e30.e30"] {
-            let error = verify(token, &checks(None), &keys).unwrap_err();
+            let error = verify(token, &sources).unwrap_err();
             assert!(
                 matches!(error, TokenError::Malformed(_)),
                 "{token:?}: {error:?}"
             );
         }
-        let long = "a".repeat(8 * 1024 + 1);
-        assert!(matches!(
-            verify(&long, &checks(None), &keys),
-            Err(TokenError::TooLarge)
-        ));
         assert_eq!(segments(b"h.p.s"), Some((&b"h"[..], &b"p"[..])));
         assert_eq!(segments(b"h.p"), None);
     }
 
+    /// Two issuers whose keys share a `kid`, as tenants and realms of real providers do.
+    fn two_issuers() -> Vec<Source> {
+        vec![
+            source(
+                rules(Some("https://a.test"), true, |_| {}),
+                SECRET,
+                Some("key-a"),
+            ),
+            source(
+                rules(Some("https://b.test"), true, |_| {}),
+                OTHER,
+                Some("key-a"),
+            ),
+        ]
+    }
+
     #[test]
-    fn leeway_is_clamped() {
-        assert_eq!(clamp_leeway(Duration::MAX), MAX_LEEWAY.as_secs());
-        assert_eq!(clamp_leeway(Duration::from_millis(1500)), 1);
+    fn the_iss_hint_picks_the_issuer_then_kid_the_key() {
+        let sources = two_issuers();
+        let header = Header {
+            kid: Some("key-a".into()),
+            ..Header::default()
+        };
+        let a = sign_with(
+            SECRET,
+            &header,
+            &json!({ "iss": "https://a.test", "exp": far() }),
+        );
+        let b = sign_with(
+            OTHER,
+            &header,
+            &json!({ "iss": "https://b.test", "exp": far() }),
+        );
+        assert_eq!(verify(&a, &sources).unwrap().source, 0);
+        assert_eq!(verify(&b, &sources).unwrap().source, 1);
+        // A's key vouching for B's issuer: B's key is chosen, and the signature fails.
+        let forged = sign_with(
+            SECRET,
+            &header,
+            &json!({ "iss": "https://b.test", "exp": far() }),
+        );
+        assert!(matches!(
+            verify(&forged, &sources),
+            Err(TokenError::InvalidSignature(_))
+        ));
+        // No `iss`, or one of neither: every key set is looked in; the shared kid is ambiguous,
+        // and for an `iss` of neither, the issuer invalid.
+        let none = sign_with(SECRET, &header, &json!({ "exp": far() }));
+        assert!(matches!(
+            verify(&none, &sources),
+            Err(TokenError::AmbiguousKey)
+        ));
+        let evil = sign_with(
+            SECRET,
+            &header,
+            &json!({ "iss": "https://evil.test", "exp": far() }),
+        );
+        assert!(matches!(
+            verify(&evil, &sources),
+            Err(TokenError::InvalidIssuer(_))
+        ));
+    }
+
+    #[test]
+    fn an_unknown_kid_names_only_its_issuers_key_sets() {
+        let sources = two_issuers();
+        let header = |kid: &str| Header {
+            kid: Some(kid.into()),
+            ..Header::default()
+        };
+        let unknown = sign(
+            &header("key-z"),
+            &json!({ "iss": "https://b.test", "exp": far() }),
+        );
+        let refused = check(unknown.as_bytes(), &sources, true, now()).expect_err("unknown kid");
+        assert!(matches!(refused.error, TokenError::UnknownKey));
+        assert_eq!(refused.unknown_in, [1]);
+        assert_eq!(refused.kid.as_deref(), Some("key-z"));
+        // A kid only another issuer has: that issuer's key cannot vouch for this `iss`.
+        let mut sources = two_issuers();
+        sources[1] = source(
+            rules(Some("https://b.test"), true, |_| {}),
+            OTHER,
+            Some("key-b"),
+        );
+        let token = sign(
+            &header("key-a"),
+            &json!({ "iss": "https://b.test", "exp": far() }),
+        );
+        let refused = check(token.as_bytes(), &sources, true, now()).expect_err("cross-issuer");
+        assert!(matches!(refused.error, TokenError::InvalidIssuer(_)));
+        assert_eq!(refused.unknown_in, [1]);
     }
 }
