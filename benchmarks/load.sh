@@ -14,7 +14,12 @@
 # (each the median over the rounds of the ratio within a round, so a slow moment of a shared
 # machine weighs on both sides), and the errors, p99 and peak RSS of the demo holding 4000
 # keep-alive connections for 20 s. Every run is bounded:
-# about (cases x rounds x seconds) + 40 s. Results also go to target/load-results.md.
+# about (cases x rounds x seconds) + 90 s. Results also go to target/load-results.md.
+#
+# Many users: 20,000 distinct ES256 tokens of the provider (benchmarks/mint_tokens.py), put in
+# the IdP route's cache by one warm-up pass (each token in turn), then drawn Zipf(1.0) and
+# uniformly per request (benchmarks/many_users.lua); the cache's entries, bytes and the server's
+# RSS after the warm-up are printed with the ratios.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -106,6 +111,16 @@ hs256=$(login 8301)
 es256=$(idp_token urn:axum-scopes:es256)
 rs256=$(idp_token urn:axum-scopes:rs256)
 [[ -n "$fastapi" ]] && fastapi_token=$(login 8306)
+users=${LOAD_USERS:-20000}
+tokens_file="$root/target/load-tokens.txt"
+echo "load: minting $users tokens at the provider" >&2
+python3 benchmarks/mint_tokens.py "$issuer" urn:axum-scopes:es256 "$users" >"$tokens_file"
+rss_idp_before=$(awk '/VmRSS/ { print $2 }' "/proc/$pid_idp/status")
+echo "load: the warm-up pass over the $users tokens" >&2
+DRAW=sequential TOKENS="$tokens_file" taskset -c "$client_cpu" wrk -t1 -c8 -d8s --timeout 10s \
+    -s benchmarks/many_users.lua http://127.0.0.1:8304/idp/items/ >/dev/null
+rss_idp_warm=$(awk '/VmRSS/ { print $2 }' "/proc/$pid_idp/status")
+cache_warm=$(curl -s http://127.0.0.1:8304/stats/token-cache)
 
 # --- cases: label | port | path | token ------------------------------------------------------
 cases=(
@@ -123,13 +138,19 @@ cases+=(
     "RS256 IdP token: hand-written axum + jsonwebtoken|8303|/idp/items/|$rs256"
     "no-auth limit: axum-scopes server, same JSON, no auth|8304|/plain/items/|"
     "no-auth limit, the ES256 request (its Authorization header, not read)|8304|/plain/items/|$es256"
+    "ES256, $users users drawn Zipf(1.0): axum-scopes Authenticated, cache on|8304|/idp/items/|@zipf"
+    "ES256, $users users drawn uniformly: axum-scopes Authenticated, cache on|8304|/idp/items/|@uniform"
 )
 
-# One wrk run: prints "req/s p99 errors".
+# One wrk run: prints "req/s p99 errors". A token `@zipf` or `@uniform` draws one of the many
+# users' tokens per request.
 run_wrk() { # conns seconds port path token
-    local header=()
-    [[ -n "$5" ]] && header=(-H "Authorization: Bearer $5")
-    taskset -c "$client_cpu" wrk -t1 -c"$1" -d"$2"s --timeout 10s --latency "${header[@]}" "http://127.0.0.1:$3$4" | awk '
+    local header=() draw=()
+    case "$5" in
+        @*) draw=(-s benchmarks/many_users.lua) ;;
+        ?*) header=(-H "Authorization: Bearer $5") ;;
+    esac
+    DRAW="${5#@}" TOKENS="$tokens_file" taskset -c "$client_cpu" wrk -t1 -c"$1" -d"$2"s --timeout 10s --latency "${header[@]}" "${draw[@]}" "http://127.0.0.1:$3$4" | awk '
         /Requests\/sec/ { rps = $2 }
         /^ +99%/ { p99 = $2 }
         /Non-2xx/ { errors += $5 }
@@ -141,6 +162,7 @@ run_wrk() { # conns seconds port path token
 for case in "${cases[@]}"; do
     IFS='|' read -r label port path token <<<"$case"
     header=()
+    [[ "$token" == @* ]] && token=$(head -n1 "$tokens_file")
     [[ -n "$token" ]] && header=(-H "Authorization: Bearer $token")
     status=$(curl -s -o /dev/null -w '%{http_code}' "${header[@]}" "http://127.0.0.1:$port$path")
     if [[ "$status" != 200 ]]; then
@@ -199,6 +221,13 @@ to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub("us", "", v); v /= 1000 } else if 
     ratio "ES256, cache on / no-auth limit" "$es_on" "$plain" ">= 0.85"
     ratio "ES256, cache on / no-auth limit with the same header" "$es_on" "$plain_header" ""
     ratio "ES256, cache off / hand-written (aws-lc-rs)" "$es_off" "$es_hand" ">= 0.95"
+    zipf=$(index "ES256, $users users drawn Zipf")
+    uniform=$(index "ES256, $users users drawn uniformly")
+    ratio "ES256, $users users Zipf(1.0) / one token (cache on)" "$zipf" "$es_on" ">= 0.8"
+    ratio "ES256, $users users uniform / one token (cache on)" "$uniform" "$es_on" ""
+    echo
+    echo "The IdP route after the warm-up pass over $users tokens: token cache $cache_warm; RSS $((rss_idp_before / 1024)) MiB before it, $((rss_idp_warm / 1024)) MiB after."
+    echo "After all rounds: token cache $(curl -s http://127.0.0.1:8304/stats/token-cache)."
 } | tee "$out"
 
 # --- hold: 4000 keep-alive connections on the demo ---------------------------------------------

@@ -1,11 +1,13 @@
 //! The load script's identity-provider route on axum-scopes: `GET /idp/items/` requires `items` from an
 //! access token of an `OpenID` provider, verified through discovery (keys from its JWKS, `iss`
 //! and `aud` checked), exactly as the README's path 2 writes it. `GET /plain/items/` is the same
-//! answer without auth.
+//! answer without auth. `GET /stats/token-cache` answers the token cache's counters
+//! (`Authenticator::token_cache_stats`), for the many-users case.
 //!
 //! Usage: `idp --port PORT --issuer URL --audience AUD.. [--no-cache]`. The provider is local and
 //! plain HTTP, so `dangerous::allow_http` is on.
 
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use axum_scopes::jwt::TokenCacheOptions;
@@ -27,6 +29,17 @@ struct Claims {
 #[requires_scopes("items")]
 async fn items(claims: Authenticated<Claims, Idp>) -> Json<Value> {
     Json(json!([{ "item_id": "Foo", "owner": claims.into_inner().client_id }]))
+}
+
+async fn cache_stats(State(authenticator): State<Authenticator>) -> Json<Value> {
+    let stats = authenticator.token_cache_stats();
+    Json(json!({
+        "entries": stats.entries,
+        "bytes": stats.bytes,
+        "hits": stats.hits,
+        "misses": stats.misses,
+        "evictions": stats.evictions,
+    }))
 }
 
 async fn plain_items() -> Json<Value> {
@@ -59,6 +72,7 @@ async fn main() {
     let app = Router::new()
         .route("/idp/items/", get(items))
         .route("/plain/items/", get(plain_items))
+        .route("/stats/token-cache", get(cache_stats))
         .with_state(authenticator);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
