@@ -2,49 +2,11 @@
 //! request in the demo's format, the query never written, every line there by the time the
 //! demo has exited, a line of an idle server written at once, and none with `RUST_LOG=warn`.
 
-#![cfg(unix)]
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The demo on a port of the system's choice with `RUST_LOG` as given (unset: the default,
-/// info), its address, and its stdout lines as they arrive.
-fn start(rust_log: Option<&str>) -> (Child, SocketAddr, mpsc::Receiver<String>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_axum-scopes-demo"));
-    command
-        .args(["--port", "0"])
-        .env_remove("RUST_LOG")
-        .env("SECRET_KEY", "a test secret, not the tutorial's")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(filter) = rust_log {
-        command.env("RUST_LOG", filter);
-    }
-    let mut child = command.spawn().expect("the demo starts");
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let (lines, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stdout.lines() {
-            let Ok(line) = line else { break };
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let addr = loop {
-        let line = receiver
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("the demo prints its address");
-        if let Some(addr) = line.trim().strip_prefix("axum-scopes demo on http://") {
-            break addr.parse().unwrap();
-        }
-    };
-    (child, addr, receiver)
-}
+use crate::Demo;
 
 /// `count` GET requests of `path` on one keep-alive connection; the statuses.
 fn get(addr: SocketAddr, path: &str, count: usize) -> Vec<u16> {
@@ -84,23 +46,6 @@ fn access(lines: &[String]) -> Vec<&String> {
         .collect()
 }
 
-/// Stops the demo with SIGTERM and returns the rest of its stdout.
-fn stop(mut child: Child, lines: &mpsc::Receiver<String>) -> Vec<String> {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
-    // The pipe is closed once the demo has exited: everything it wrote is in the channel.
-    let mut rest = Vec::new();
-    while let Ok(line) = lines.recv_timeout(Duration::from_secs(10)) {
-        rest.push(line);
-    }
-    rest
-}
-
 /// Whether `line` is `2026-12-02T16:01:51.351554Z  INFO axum_scopes_demo::access: method="GET"
 /// path="<path>" status=<status> micros=<n>`.
 fn is_access_line(line: &str, path: &str, status: u16) -> bool {
@@ -126,7 +71,8 @@ fn is_access_line(line: &str, path: &str, status: u16) -> bool {
 
 #[test]
 fn every_request_has_one_line_and_none_is_lost_at_exit() {
-    let (child, addr, lines) = start(None);
+    let mut demo = Demo::start(&[], None);
+    let addr = demo.addr;
     // Several connections at once, so lines come from every worker thread.
     let per_connection = 250;
     let connections = 4;
@@ -136,7 +82,7 @@ fn every_request_has_one_line_and_none_is_lost_at_exit() {
     for worker in workers {
         assert!(worker.join().unwrap().iter().all(|&status| status == 401));
     }
-    let rest = stop(child, &lines);
+    let rest = demo.stop();
     let logged = access(&rest);
     assert_eq!(
         logged.len(),
@@ -150,12 +96,16 @@ fn every_request_has_one_line_and_none_is_lost_at_exit() {
 
 #[test]
 fn an_idle_servers_line_is_written_at_once_and_the_query_never() {
-    let (child, addr, lines) = start(None);
-    assert_eq!(get(addr, "/users/me/?token=s3cr3t-in-the-query", 1), [401]);
+    let mut demo = Demo::start(&[], None);
+    assert_eq!(
+        get(demo.addr, "/users/me/?token=s3cr3t-in-the-query", 1),
+        [401]
+    );
     // No further request and no exit: the line must come by itself.
     let deadline = Instant::now() + Duration::from_secs(2);
     let line = loop {
-        let line = lines
+        let line = demo
+            .lines
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("the idle server's line arrives within 2 s");
         if line.contains(" axum_scopes_demo::access: ") {
@@ -164,13 +114,13 @@ fn an_idle_servers_line_is_written_at_once_and_the_query_never() {
     };
     assert!(is_access_line(&line, "/users/me/", 401), "{line}");
     assert!(!line.contains("s3cr3t"), "{line}");
-    stop(child, &lines);
+    demo.stop();
 }
 
 #[test]
 fn rust_log_warn_turns_the_request_log_off() {
-    let (child, addr, lines) = start(Some("warn"));
-    assert_eq!(get(addr, "/users/me/items/", 20), [401; 20]);
-    let rest = stop(child, &lines);
+    let mut demo = Demo::start(&[], Some("warn"));
+    assert_eq!(get(demo.addr, "/users/me/items/", 20), [401; 20]);
+    let rest = demo.stop();
     assert!(access(&rest).is_empty(), "{rest:?}");
 }
