@@ -11,11 +11,7 @@
 
 use std::time::Duration;
 
-use std::convert::Infallible;
-
-use axum::extract::Request;
-use axum::response::Response;
-use hyper::body::Incoming;
+use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -28,16 +24,8 @@ pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long requests in flight may take to finish after the shutdown signal.
 pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves `router` (the demo's router, or it inside the request log) on `listener` until
-/// SIGTERM or Ctrl-C, then shuts down gracefully.
-pub(crate) async fn serve<S>(listener: TcpListener, router: S, header_timeout: Duration)
-where
-    S: tower::Service<Request<Incoming>, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
+/// Serves `router` on `listener` until SIGTERM or Ctrl-C, then shuts down gracefully.
+pub(crate) async fn serve(listener: TcpListener, router: Router, header_timeout: Duration) {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
