@@ -1,60 +1,35 @@
 //! Serves FastAPI's "OAuth2 scopes" tutorial on 127.0.0.1:8000 (`--host`, `--port`);
 //! `--routes` prints each route with the scopes it requires instead.
 
-use std::future::Future;
+use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-mod log;
 mod serve;
 
 use axum::extract::Request;
-use axum::http::{Method, Uri};
-use axum::response::Response;
 use axum_scopes_demo::{AppState, DEFAULT_SECRET_KEY, PUBLIC_ROUTES, app, openapi};
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: axum-scopes-demo [--host ADDR] [--port PORT] [--header-read-timeout SECONDS] [--routes]\n\nServes FastAPI's OAuth2-scopes tutorial. --routes prints each route and the scopes it requires.\n--header-read-timeout (default 10) closes connections whose request headers take longer.\nSIGTERM or Ctrl-C: stop accepting, finish requests in flight (at most 10 s), exit 0.\nSECRET_KEY sets the signing secret; RUST_LOG the log filter.";
+const USAGE: &str = "usage: axum-scopes-demo [--host ADDR] [--port PORT] [--header-read-timeout SECONDS] [--routes]\n\nServes FastAPI's OAuth2-scopes tutorial. --routes prints each route and the scopes it requires.\n--header-read-timeout (default 10) closes connections whose request headers take longer.\nSIGTERM or Ctrl-C: stop accepting, finish requests in flight (at most 10 s), exit 0.\nSECRET_KEY sets the signing secret; RUST_LOG the log filter (default info: a line per request; warn: none).";
 
-fn main() {
-    // The log is written by a thread of its own (tracing-appender), in batches of up to 64 KiB,
-    // so a request never waits on stdout; when the writer falls behind by more than its queue,
-    // requests wait rather than lines being lost. Worker threads hand it their lines in chunks
-    // (log.rs), flushed whenever a worker runs out of work and when it stops. The guard,
-    // dropped after the runtime, writes what is left.
+#[tokio::main]
+async fn main() {
+    // The log is written to stdout by a thread of its own (tracing-appender), so a request never
+    // waits on the terminal or the pipe; that thread writes what is queued in one go and flushes
+    // when the queue is empty. Not lossy: when it falls behind, requests wait rather than lines
+    // being lost. The guard writes what is left when `main` returns, after the graceful shutdown.
     let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stdout(),
-        ));
-    let writer = log::Buffered::new(writer);
-    writer.install();
+        .finish(std::io::BufWriter::new(std::io::stdout()));
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .event_format(log::Line)
-        .with_writer(writer.clone())
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_ansi(std::io::stdout().is_terminal())
+        .with_writer(writer)
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .on_thread_start(move || writer.start_buffering())
-        .on_thread_park(log::flush_thread)
-        .on_thread_stop(log::flush_thread)
-        .build();
-    match runtime {
-        Ok(runtime) => runtime.block_on(run()),
-        Err(error) => {
-            eprintln!("cannot start the runtime: {error}");
-            std::process::exit(1);
-        }
-    }
-}
-
-async fn run() {
     let (addr, header_timeout) = match parse_args(std::env::args().skip(1)) {
         Ok(Command::Serve(addr, header_timeout)) => (addr, header_timeout),
         Ok(Command::Routes) => {
@@ -91,82 +66,27 @@ async fn run() {
     }
     let secret = secret.as_deref().unwrap_or(DEFAULT_SECRET_KEY);
     let router = app(AppState::new(secret.as_bytes()));
-    // The request log, unless `RUST_LOG` turns it off: then it costs nothing at all. Around the
-    // whole router, not through `Router::layer`, which would box and clone it per route and
-    // request.
-    if tracing::enabled!(target: log::ACCESS_TARGET, tracing::Level::INFO) {
-        serve::serve(listener, AccessLogService { inner: router }, header_timeout).await;
+    // The request log: a line per request at info with the method, the path (never the query,
+    // which may carry credentials), the status and the time taken. The method and the path are
+    // the request's span, so every event logged while it is served carries them too. Left out
+    // when `RUST_LOG` turns the lines off, so `RUST_LOG=warn` costs nothing per request.
+    let router = if tracing::enabled!(target: "tower_http::trace::on_response", Level::INFO) {
+        router.layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let path = request.uri().path();
+                    tracing::info_span!("request", method = %request.method(), path)
+                })
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
     } else {
-        serve::serve(listener, router, header_timeout).await;
-    }
-}
-
-/// The request log: one line per request, at info, with the method, the path (never the
-/// query, which may carry credentials), the status and the time taken, in the format of the
-/// demo's other events and under the target `axum_scopes_demo::access` (so `RUST_LOG` selects
-/// it as if it were one). A service around the router rather than `middleware::from_fn`, whose
-/// boxed future and service clone per request cost more than the line; the line is written by
-/// `log::access` without tracing's dispatch (benchmarks/README.md measures what it costs).
-#[derive(Clone)]
-struct AccessLogService<S> {
-    inner: S,
-}
-
-impl<S, B> tower::Service<Request<B>> for AccessLogService<S>
-where
-    S: tower::Service<Request<B>, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = AccessLogFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        AccessLogFuture {
-            start: Instant::now(),
-            method: request.method().clone(),
-            // A `Uri` clone shares its bytes: no copy of the path.
-            uri: request.uri().clone(),
-            inner: self.inner.call(request),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// [`AccessLogService`]'s future: the inner one, and the line once it is ready.
-    struct AccessLogFuture<F> {
-        #[pin]
-        inner: F,
-        start: Instant,
-        method: Method,
-        uri: Uri,
-    }
-}
-
-impl<F, E> Future for AccessLogFuture<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let result = std::task::ready!(this.inner.poll(cx));
-        if let Ok(response) = &result {
-            let at = Instant::now();
-            log::access(&log::Access {
-                method: this.method.as_str(),
-                path: this.uri.path(),
-                status: response.status().as_u16(),
-                at,
-                took: at.saturating_duration_since(*this.start),
-            });
-        }
-        Poll::Ready(result)
-    }
+        router
+    };
+    serve::serve(listener, router, header_timeout).await;
 }
 
 /// What the command line asks for.
