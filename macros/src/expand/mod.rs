@@ -1,0 +1,202 @@
+//! Code generation. Every user error was reported by `valid` before this runs.
+//!
+//! One file per item the macros generate: [`handler`] (the edge markers on a handler's
+//! `Security` parameters and its checks), [`dependency`] (the `Dependency` and `Resolve` impls)
+//! and [`openapi`] (the `utoipa::Path` of a handler, the failure answers of a dependency). This
+//! file drives them and holds the pieces both kinds of function use: the `Param` of each
+//! parameter, the probes that ask the type checker, scopes and requirements as values.
+
+mod dependency;
+mod handler;
+mod openapi;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, LitStr, Type};
+
+use crate::ast::{Errors, Function};
+use crate::attr::{Invocation, ScopeExpr};
+use crate::fallback;
+
+pub(crate) use dependency::output_and_call;
+
+/// Expands the attribute on a free function; `within` is the header of the `impl` block the
+/// function is written in, when it is an associated function of a block without `#[scoped]`.
+pub(crate) fn entry(
+    invocation: Invocation,
+    args: TokenStream,
+    item: &TokenStream,
+    within: Option<String>,
+) -> TokenStream {
+    let item_fn: ItemFn = match syn::parse2(item.clone()) {
+        Ok(item_fn) => item_fn,
+        Err(_) => return fallback::not_a_fn(invocation, item),
+    };
+    let has_receiver = matches!(item_fn.sig.inputs.first(), Some(FnArg::Receiver(_)));
+    // With `self`, the error on `self` says what to do; `#[scoped]` would not take it either.
+    if let Some(header) = within.filter(|_| !has_receiver) {
+        // Only the function itself can stay in the block: emit it without this crate's
+        // attributes, and the fix.
+        let (function, _) = Function::from_syn(invocation, args, Span::call_site(), item_fn);
+        let item = &function.item;
+        let message = format!(
+            "`#[{}]` on an associated function needs `#[scoped]` on its `impl` block: write `#[scoped]` above `{header} {{`",
+            invocation.name()
+        );
+        return quote!(#item ::core::compile_error!(#message););
+    }
+    function(invocation, args, item_fn, None)
+}
+
+/// Expands one annotated function; `self_ty` is the type of the `impl` block it belongs to.
+pub(crate) fn function(
+    invocation: Invocation,
+    args: TokenStream,
+    item_fn: ItemFn,
+    self_ty: Option<Type>,
+) -> TokenStream {
+    let (mut function, read_errors) =
+        Function::from_syn(invocation, args, Span::call_site(), item_fn);
+    function.self_ty = self_ty;
+    let mut errors = Errors(read_errors);
+    errors.ok(function.validate());
+    let expanded = match errors.finish() {
+        Ok(()) if function.dependency.is_some() => dependency::dependency(&function),
+        Ok(()) => handler::handler(&function),
+        Err(error) => fallback::emit(&function, &error),
+    };
+    let consumed = consumed_attributes(&function);
+    quote!(#expanded #consumed)
+}
+
+/// Uses of the attributes this expansion consumed, so that their imports count as used.
+fn consumed_attributes(function: &Function) -> TokenStream {
+    let paths = &function.consumed;
+    if paths.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        const _: () = {
+            #(
+                #[allow(unused_imports)]
+                use #paths as _;
+            )*
+        };
+    }
+}
+
+/// What `#[requires_scopes]` says when nothing can enforce it.
+pub(crate) const NO_SECURITY: &str = "`#[requires_scopes]` has no `Security<..>` parameter to enforce it; add one, such as `user: Security<get_current_user>`";
+
+/// The `Param` of an extractor of type `ty`: a credential's (its scheme), or a plain extractor.
+fn param_kind(ty: &Type) -> TokenStream {
+    quote_spanned! {ty.span()=> {
+        #[allow(unused_imports)]
+        use ::axum_scopes::__private::OtherParam as _;
+        ::axum_scopes::__private::ParamKind::<#ty>::PARAM
+    }}
+}
+
+/// The `Param` describing a `Security<D>` parameter of type `ty`.
+fn dependency_param(
+    ty: &Type,
+    scopes: &TokenStream,
+    requirements: &TokenStream,
+    use_cache: bool,
+) -> TokenStream {
+    quote_spanned! {ty.span()=>
+        ::axum_scopes::__private::Param::Dependency {
+            info: &<<#ty as ::axum_scopes::__private::SecurityParam>::Dependency
+                as ::axum_scopes::__private::Dependency>::INFO,
+            scopes: #scopes,
+            requirements: #requirements,
+            use_cache: #use_cache,
+        }
+    }
+}
+
+/// The `{ .. }` const argument that asks the type checker whether `ty` is a `Security<D, E>`.
+fn security_probe(ty: &Type) -> TokenStream {
+    quote_spanned! {ty.span()=> {
+        #[allow(unused_imports)]
+        use ::axum_scopes::__private::NotSecurity as _;
+        ::axum_scopes::__private::SecurityProbe::<#ty>::IS_SECURITY
+    }}
+}
+
+/// The `Param` of a parameter the macros did not recognise by name: a dependency's when its type
+/// is a `Security<D, E>` under another name (an alias, a renamed import), otherwise an
+/// extractor's or a credential's.
+fn probed_param(
+    ty: &Type,
+    scopes: &TokenStream,
+    requirements: &TokenStream,
+    use_cache: bool,
+) -> TokenStream {
+    quote_spanned! {ty.span()=> {
+        #[allow(unused_imports)]
+        use ::axum_scopes::__private::{NotSecurity as _, OtherParam as _};
+        match ::axum_scopes::__private::SecurityProbe::<#ty>::INFO {
+            ::core::option::Option::Some(info) => ::axum_scopes::__private::Param::Dependency {
+                info,
+                scopes: #scopes,
+                requirements: #requirements,
+                use_cache: #use_cache,
+            },
+            ::core::option::Option::None => ::axum_scopes::__private::ParamKind::<#ty>::PARAM,
+        }
+    }}
+}
+
+/// `#[security]` on a parameter the macros did not recognise by name: a compile error unless
+/// its type is a `Security<..>` under another name.
+fn security_only_check(ty: &Type, span: Span) -> TokenStream {
+    let probe = security_probe(ty);
+    quote_spanned! {span=>
+        const _: () = {
+            if !#probe {
+                ::core::panic!("`#[security]` applies only to a `Security<..>` parameter");
+            }
+        };
+    }
+}
+
+/// Every scope literal of an attribute: its plain scopes and those inside `any(..)`/`all(..)`.
+pub(crate) fn literals<'a>(scopes: &'a [LitStr], requirements: &'a [ScopeExpr]) -> Vec<&'a LitStr> {
+    let mut literals: Vec<&LitStr> = scopes.iter().collect();
+    for requirement in requirements {
+        requirement.literals(&mut literals);
+    }
+    literals
+}
+
+/// A `Requirement` expression.
+pub(crate) fn requirement(expr: &ScopeExpr) -> TokenStream {
+    match expr {
+        ScopeExpr::Scope(lit) => {
+            let scope = scope(lit);
+            quote!(::axum_scopes::__private::Requirement::Scope(#scope))
+        }
+        ScopeExpr::Any(_, list) => {
+            let list = list.iter().map(requirement);
+            quote!(::axum_scopes::__private::Requirement::Any(&[#(#list),*]))
+        }
+        ScopeExpr::All(_, list) => {
+            let list = list.iter().map(requirement);
+            quote!(::axum_scopes::__private::Requirement::All(&[#(#list),*]))
+        }
+    }
+}
+
+/// The parameter's name for messages: its identifier, or its pattern as written.
+fn param_name(pat: &syn::Pat) -> String {
+    match pat {
+        syn::Pat::Ident(ident) => ident.ident.to_string(),
+        other => other.to_token_stream().to_string(),
+    }
+}
+
+pub(crate) fn scope(lit: &LitStr) -> TokenStream {
+    quote_spanned!(lit.span()=> ::axum_scopes::__private::Scope::new(#lit))
+}
