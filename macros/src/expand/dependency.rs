@@ -5,14 +5,14 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericArgument, Ident, ItemFn, PathArguments, ReturnType, Type};
+use syn::{FnArg, Ident, Type};
 
 use super::openapi::documented_responses;
 use super::{
     dependency_param, literals, param_kind, param_name, probed_param, requirement, scope,
     security_only_check, security_probe,
 };
-use crate::ast::{self, Function, ParamKind, Parameter};
+use crate::ast::{Function, ParamKind, Parameter, Returns};
 use crate::checks;
 
 /// A dependency: a type named like the function, implementing `Dependency` and `Resolve`.
@@ -55,7 +55,7 @@ pub(super) fn dependency(function: &Function) -> TokenStream {
         args,
     } = code;
 
-    let (output, call) = output_and_call(item, function.self_ty.as_ref(), &args);
+    let (output, call) = output_and_call(function, &args);
     let responses = documented_responses(function);
     let checks = dependency_checks(function);
 
@@ -266,38 +266,29 @@ impl ParamCode {
 
 /// The dependency's `Output` type, and the call of the function that produces
 /// `Result<Output, Response>`.
-pub(crate) fn output_and_call(
-    item: &ItemFn,
-    self_ty: Option<&Type>,
-    args: &[Ident],
-) -> (TokenStream, TokenStream) {
-    let name = &item.sig.ident;
+fn output_and_call(function: &Function, args: &[Ident]) -> (TokenStream, TokenStream) {
+    let name = &function.item.sig.ident;
     // An associated function is called through its type.
-    let name = match self_ty {
+    let name = match &function.self_ty {
         Some(ty) => quote!(<#ty>::#name),
         None => name.to_token_stream(),
     };
-    match &item.sig.output {
-        ReturnType::Default => (
-            quote!(()),
-            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
-        ),
-        ReturnType::Type(_, ty) if result_ok_type(ty).is_some() => {
-            (result_ok_type(ty).to_token_stream(), {
-                let into_result = quote_spanned! {ty.span()=>
-                    <#ty as ::axum_scopes::__private::DependencyReturn>::into_result(__axum_scopes_value)
-                };
-                quote! {
-                    let __axum_scopes_value = #name(#(#args),*).await;
-                    #into_result
-                }
-            })
+    let returns = function.returns();
+    let call = match returns {
+        Returns::Result { ty, .. } => {
+            let into_result = quote_spanned! {ty.span()=>
+                <#ty as ::axum_scopes::__private::DependencyReturn>::into_result(__axum_scopes_value)
+            };
+            quote! {
+                let __axum_scopes_value = #name(#(#args),*).await;
+                #into_result
+            }
         }
-        ReturnType::Type(_, ty) => (
-            quote_spanned!(ty.span()=> #ty),
-            quote!(::core::result::Result::Ok(#name(#(#args),*).await)),
-        ),
-    }
+        Returns::Unit | Returns::Value(_) => {
+            quote!(::core::result::Result::Ok(#name(#(#args),*).await))
+        }
+    };
+    (returns.output(), call)
 }
 
 /// The compile-time checks of a dependency's own and per-parameter scopes.
@@ -352,16 +343,4 @@ fn dependency_state(function: &Function) -> Option<Type> {
         .dependency
         .as_ref()
         .and_then(|args| args.state.clone())
-}
-
-/// The `T` of `Result<T, E>` (or of an alias such as `io::Result<T>`).
-fn result_ok_type(ty: &Type) -> Option<&Type> {
-    let segment = ast::last_segment(ty).filter(|segment| segment.ident == "Result")?;
-    match &segment.arguments {
-        PathArguments::AngleBracketed(args) => match args.args.first()? {
-            GenericArgument::Type(ok) => Some(ok),
-            _ => None,
-        },
-        _ => None,
-    }
 }

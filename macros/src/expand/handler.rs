@@ -8,11 +8,12 @@ use syn::{FnArg, GenericArgument, Ident, LitStr, PathArguments, Type};
 
 use super::openapi::openapi_path;
 use super::{
-    NO_SECURITY, dependency_param, literals, param_kind, param_name, probed_param, requirement,
-    scope, security_only_check, security_probe,
+    dependency_param, literals, param_kind, param_name, probed_param, requirement, scope,
+    security_only_check, security_probe,
 };
 use crate::ast::{self, Function, ParamKind, Parameter};
 use crate::checks;
+use crate::valid::NO_SECURITY;
 
 /// A handler: its `Security<D>` parameters get a marker carrying the scopes required on them.
 pub(super) fn handler(function: &Function) -> TokenStream {

@@ -13,65 +13,24 @@ mod openapi;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, Type};
+use syn::{LitStr, Type};
 
-use crate::ast::{Errors, Function};
-use crate::attr::{Invocation, ScopeExpr};
-use crate::fallback;
+use crate::ast::Function;
+use crate::attr::ScopeExpr;
 
-pub(crate) use dependency::output_and_call;
-
-/// Expands the attribute on a free function; `within` is the header of the `impl` block the
-/// function is written in, when it is an associated function of a block without `#[scoped]`.
-pub(crate) fn entry(
-    invocation: Invocation,
-    args: TokenStream,
-    item: &TokenStream,
-    within: Option<String>,
-) -> TokenStream {
-    let item_fn: ItemFn = match syn::parse2(item.clone()) {
-        Ok(item_fn) => item_fn,
-        Err(_) => return fallback::not_a_fn(invocation, item),
-    };
-    let has_receiver = matches!(item_fn.sig.inputs.first(), Some(FnArg::Receiver(_)));
-    // With `self`, the error on `self` says what to do; `#[scoped]` would not take it either.
-    if let Some(header) = within.filter(|_| !has_receiver) {
-        // Only the function itself can stay in the block: emit it without this crate's
-        // attributes, and the fix.
-        let (function, _) = Function::from_syn(invocation, args, Span::call_site(), item_fn);
-        let item = &function.item;
-        let message = format!(
-            "`#[{}]` on an associated function needs `#[scoped]` on its `impl` block: write `#[scoped]` above `{header} {{`",
-            invocation.name()
-        );
-        return quote!(#item ::core::compile_error!(#message););
+/// The code of a function every earlier stage accepted: a dependency's type and impls, or a
+/// handler's edge markers and checks, with its OpenAPI operation.
+pub(crate) fn function(function: &Function) -> TokenStream {
+    if function.dependency.is_some() {
+        dependency::dependency(function)
+    } else {
+        handler::handler(function)
     }
-    function(invocation, args, item_fn, None)
 }
 
-/// Expands one annotated function; `self_ty` is the type of the `impl` block it belongs to.
-pub(crate) fn function(
-    invocation: Invocation,
-    args: TokenStream,
-    item_fn: ItemFn,
-    self_ty: Option<Type>,
-) -> TokenStream {
-    let (mut function, read_errors) =
-        Function::from_syn(invocation, args, Span::call_site(), item_fn);
-    function.self_ty = self_ty;
-    let mut errors = Errors(read_errors);
-    errors.ok(function.validate());
-    let expanded = match errors.finish() {
-        Ok(()) if function.dependency.is_some() => dependency::dependency(&function),
-        Ok(()) => handler::handler(&function),
-        Err(error) => fallback::emit(&function, &error),
-    };
-    let consumed = consumed_attributes(&function);
-    quote!(#expanded #consumed)
-}
-
-/// Uses of the attributes this expansion consumed, so that their imports count as used.
-fn consumed_attributes(function: &Function) -> TokenStream {
+/// Uses of the attributes this expansion consumed, so that their imports count as used; emitted
+/// beside the fallback too.
+pub(crate) fn consumed_attributes(function: &Function) -> TokenStream {
     let paths = &function.consumed;
     if paths.is_empty() {
         return TokenStream::new();
@@ -85,9 +44,6 @@ fn consumed_attributes(function: &Function) -> TokenStream {
         };
     }
 }
-
-/// What `#[requires_scopes]` says when nothing can enforce it.
-pub(crate) const NO_SECURITY: &str = "`#[requires_scopes]` has no `Security<..>` parameter to enforce it; add one, such as `user: Security<get_current_user>`";
 
 /// The `Param` of an extractor of type `ty`: a credential's (its scheme), or a plain extractor.
 fn param_kind(ty: &Type) -> TokenStream {

@@ -5,7 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{GenericArgument, Ident, ItemFn, LitStr, PathArguments, ReturnType, Type};
+use syn::{Ident, ItemFn, LitStr, ReturnType};
 
 use crate::ast::{self, Function};
 use crate::attr::{self, Responses};
@@ -236,7 +236,7 @@ pub(super) fn documented_responses(function: &Function) -> TokenStream {
         None => {}
     }
     let error = match &function.item.sig.output {
-        ReturnType::Type(_, ty) => result_err_type(ty),
+        ReturnType::Type(_, ty) => ast::result_err_type(ty),
         ReturnType::Default => None,
     };
     if let Some(error) = error {
@@ -247,17 +247,5 @@ pub(super) fn documented_responses(function: &Function) -> TokenStream {
         }}
     } else {
         quote!(::core::option::Option::None)
-    }
-}
-
-/// The `E` of `Result<T, E>`.
-fn result_err_type(ty: &Type) -> Option<&Type> {
-    let segment = ast::last_segment(ty).filter(|segment| segment.ident == "Result")?;
-    match &segment.arguments {
-        PathArguments::AngleBracketed(args) => match args.args.iter().nth(1)? {
-            GenericArgument::Type(error) => Some(error),
-            _ => None,
-        },
-        _ => None,
     }
 }
