@@ -273,6 +273,8 @@ fn edge_scopes_of<'a>(function: &'a [LitStr], param: &'a Parameter) -> Vec<&'a L
     scopes
 }
 
+/// `Security<D>` becomes `Security<D, marker>`: an extractor learns nothing but its type, so the
+/// scopes required on this parameter travel in it, as the marker's `SecurityEdge` constants.
 fn add_edge(ty: &mut Type, marker: &Ident) {
     let segment = ast::last_segment_mut(ty).expect("`valid` accepted a `Security<D>` path");
     if let PathArguments::AngleBracketed(args) = &mut segment.arguments {

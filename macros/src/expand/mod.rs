@@ -1,10 +1,13 @@
-//! Code generation. Every user error was reported by `valid` before this runs.
+//! Code generation only: it runs on a function that `ast` read and `valid` accepted, so it
+//! reports no error of its own. What only the type checker can tell (is this parameter a
+//! `Security<..>` under another name, does a scheme declare this scope) is emitted as `const`
+//! assertions on the user's types, whose panics are compile errors at the user's tokens.
 //!
-//! One file per item the macros generate: [`handler`] (the edge markers on a handler's
-//! `Security` parameters and its checks), [`dependency`] (the `Dependency` and `Resolve` impls)
-//! and [`openapi`] (the `utoipa::Path` of a handler, the failure answers of a dependency). This
-//! file drives them and holds the pieces both kinds of function use: the `Param` of each
-//! parameter, the probes that ask the type checker, scopes and requirements as values.
+//! A file per item kind: [`handler`] (the edge markers on a handler's `Security` parameters and
+//! its checks), [`dependency`] (the `Dependency` and `Resolve` impls) and [`openapi`] (a
+//! handler's `utoipa::Path`, a dependency's failure answers). This file holds what both kinds of
+//! function emit: the `Param` of each parameter, the probes that ask the type checker, scopes
+//! and requirements as values.
 
 mod dependency;
 mod handler;
@@ -127,7 +130,8 @@ pub(crate) fn literals<'a>(scopes: &'a [LitStr], requirements: &'a [ScopeExpr]) 
     literals
 }
 
-/// A `Requirement` expression.
+/// A scope expression as the runtime's `Requirement` value, `any(..)`/`all(..)` nested as
+/// written, so that the runtime checks the same tree the user wrote.
 pub(crate) fn requirement(expr: &ScopeExpr) -> TokenStream {
     match expr {
         ScopeExpr::Scope(lit) => {
@@ -153,6 +157,8 @@ fn param_name(pat: &syn::Pat) -> String {
     }
 }
 
+/// A scope literal as a `Scope` value, spanned at the literal so that an error about it lands
+/// under the user's string.
 pub(crate) fn scope(lit: &LitStr) -> TokenStream {
     quote_spanned!(lit.span()=> ::axum_scopes::__private::Scope::new(#lit))
 }
