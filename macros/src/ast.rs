@@ -4,7 +4,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::{FnArg, GenericArgument, Generics, ItemFn, PathArguments, ReturnType, Type, TypePath};
 
-use crate::attr::{self, DependencyArgs, Invocation, RequiresScopes, SecurityArgs};
+use crate::attr::{self, DependencyArgs, Invocation, RequiresScopes, SecurityArgs, UtoipaPath};
 
 /// The annotated function.
 pub(crate) struct Function {
@@ -20,6 +20,9 @@ pub(crate) struct Function {
     pub(crate) consumed: Vec<syn::Path>,
     /// The type of the `#[scoped]` impl block the function is an associated function of.
     pub(crate) self_ty: Option<syn::Type>,
+    /// The arguments of the `#[utoipa::path(..)]` written below this crate's attribute (so it
+    /// has yet to run), when there is one and they parse.
+    pub(crate) utoipa_path: Option<UtoipaPath>,
 }
 
 pub(crate) struct Parameter {
@@ -170,6 +173,11 @@ impl Function {
             });
         }
 
+        let utoipa_path = item
+            .attrs
+            .iter()
+            .find(|attr| attr::is_utoipa_path(attr))
+            .and_then(UtoipaPath::from_attr);
         let function = Self {
             item,
             dependency,
@@ -177,6 +185,7 @@ impl Function {
             params,
             consumed,
             self_ty: None,
+            utoipa_path,
         };
         (function, errors.0)
     }

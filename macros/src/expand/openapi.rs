@@ -5,10 +5,10 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, ItemFn, LitStr, ReturnType};
+use syn::{Ident, ItemFn, ReturnType};
 
 use crate::ast::{self, Function};
-use crate::attr::{self, Responses};
+use crate::attr::{self, Responses, UtoipaPath};
 
 /// With `#[utoipa::path(..)]` below: utoipa implements its traits on an inner type
 /// (`impl_for`), and `__path_<fn>`, which utoipa's `paths(..)` and utoipa-axum's `routes!`
@@ -65,7 +65,11 @@ pub(super) fn openapi_path(
     let inner = format_ident!("__axum_scopes_path_{}", fn_name);
     if let syn::Meta::List(list) = &mut attr.meta {
         let tokens = &list.tokens;
-        let names = fastapi_names(&fn_name, tokens);
+        // Arguments that did not parse get no default name: utoipa reports them on its own.
+        let names = function
+            .utoipa_path
+            .as_ref()
+            .map(|read| fastapi_names(&fn_name, read));
         list.tokens = if tokens.is_empty() {
             quote!(impl_for = #inner)
         } else {
@@ -129,47 +133,12 @@ pub(super) fn openapi_path(
 
 /// FastAPI's default `operation_id` (`{name}{path}` with every non-word character replaced by
 /// `_`, then `_{method}`) and `summary` (the name title-cased), for the keys the
-/// `#[utoipa::path(..)]` arguments `tokens` do not set, each followed by a comma.
-fn fastapi_names(fn_name: &Ident, tokens: &TokenStream) -> TokenStream {
-    use proc_macro2::TokenTree;
-    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
-    let (mut method, mut path, mut has_id, mut has_summary) = (None, None, false, false);
-    for (i, tree) in trees.iter().enumerate() {
-        let TokenTree::Ident(ident) = tree else {
-            continue;
-        };
-        let after_comma =
-            i == 0 || matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == ',');
-        if !after_comma {
-            continue;
-        }
-        let key = ident.to_string();
-        if matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '=') {
-            match key.as_str() {
-                "operation_id" => has_id = true,
-                "summary" => has_summary = true,
-                "path" => {
-                    if let Some(TokenTree::Literal(lit)) = trees.get(i + 2) {
-                        path = syn::parse_str::<LitStr>(&lit.to_string())
-                            .ok()
-                            .map(|lit| lit.value());
-                    }
-                }
-                _ => {}
-            }
-        } else if method.is_none()
-            && matches!(
-                key.as_str(),
-                "get" | "post" | "put" | "delete" | "patch" | "head" | "options" | "trace"
-            )
-        {
-            method = Some(key);
-        }
-    }
+/// `#[utoipa::path(..)]` arguments `read` do not set, each followed by a comma.
+fn fastapi_names(fn_name: &Ident, read: &UtoipaPath) -> TokenStream {
     let name = fn_name.to_string();
     let mut names = TokenStream::new();
-    if let (false, Some(method), Some(path)) = (has_id, method, path) {
-        let id: String = format!("{name}{path}")
+    if let (false, Some(method), Some(path)) = (read.operation_id, &read.method, &read.path) {
+        let id: String = format!("{name}{}", path.value())
             .chars()
             .map(|c| {
                 if c.is_alphanumeric() || c == '_' {
@@ -182,7 +151,7 @@ fn fastapi_names(fn_name: &Ident, tokens: &TokenStream) -> TokenStream {
         let id = format!("{id}_{method}");
         names.extend(quote!(operation_id = #id,));
     }
-    if !has_summary {
+    if !read.summary {
         let summary = name
             .split('_')
             .filter(|word| !word.is_empty())
