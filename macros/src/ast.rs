@@ -2,9 +2,9 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::{FnArg, GenericArgument, Generics, ItemFn, PathArguments, Type, TypePath};
+use syn::{FnArg, GenericArgument, Generics, ItemFn, PathArguments, ReturnType, Type, TypePath};
 
-use crate::attr::{self, DependencyArgs, Invocation, RequiresScopes, SecurityArgs};
+use crate::attr::{self, DependencyArgs, Invocation, RequiresScopes, SecurityArgs, UtoipaPath};
 
 /// The annotated function.
 pub(crate) struct Function {
@@ -20,6 +20,9 @@ pub(crate) struct Function {
     pub(crate) consumed: Vec<syn::Path>,
     /// The type of the `#[scoped]` impl block the function is an associated function of.
     pub(crate) self_ty: Option<syn::Type>,
+    /// The arguments of the `#[utoipa::path(..)]` written below this crate's attribute (so it
+    /// has yet to run), when there is one and they parse.
+    pub(crate) utoipa_path: Option<UtoipaPath>,
 }
 
 pub(crate) struct Parameter {
@@ -45,6 +48,48 @@ pub(crate) enum ParamKind {
     Body,
     /// `self`: never valid.
     Receiver(proc_macro2::Span),
+}
+
+/// How the function returns its value, which decides a dependency's `Output` and how its call
+/// becomes `Result<Output, Response>`.
+pub(crate) enum Returns<'a> {
+    /// No return type: the value is `()`.
+    Unit,
+    /// `Result<T, E>`, or an alias such as `io::Result<T>` (read by its last segment): the value
+    /// is `ok`, and an error becomes the answer.
+    Result { ty: &'a Type, ok: &'a Type },
+    /// Any other type: the value itself.
+    Value(&'a Type),
+}
+
+impl Returns<'_> {
+    /// The dependency's `Output`.
+    pub(crate) fn output(&self) -> TokenStream {
+        match self {
+            Self::Unit => quote::quote!(()),
+            Self::Result { ok, .. } => ok.to_token_stream(),
+            Self::Value(ty) => ty.to_token_stream(),
+        }
+    }
+}
+
+/// The item under `#[requires_scopes]` or `#[dependency]`, which must be a function; the error
+/// points at its first identifier (`struct`, `impl`, ..).
+pub(crate) fn parse_item(invocation: Invocation, item: &TokenStream) -> syn::Result<ItemFn> {
+    syn::parse2(item.clone()).map_err(|_| {
+        let message = match invocation {
+            Invocation::RequiresScopes => {
+                "`#[requires_scopes]` applies to an `async fn`: a handler or a `#[dependency]`"
+            }
+            Invocation::Dependency => "`#[dependency]` applies to an `async fn`",
+        };
+        let span = item
+            .clone()
+            .into_iter()
+            .find(|token| matches!(token, TokenTree::Ident(_)))
+            .map_or_else(proc_macro2::Span::call_site, |token| token.span());
+        syn::Error::new(span, message)
+    })
 }
 
 impl Function {
@@ -128,6 +173,11 @@ impl Function {
             });
         }
 
+        let utoipa_path = item
+            .attrs
+            .iter()
+            .find(|attr| attr::is_utoipa_path(attr))
+            .and_then(UtoipaPath::from_attr);
         let function = Self {
             item,
             dependency,
@@ -135,6 +185,7 @@ impl Function {
             params,
             consumed,
             self_ty: None,
+            utoipa_path,
         };
         (function, errors.0)
     }
@@ -148,6 +199,17 @@ impl Function {
             .iter()
             .filter_map(Parameter::security_args)
             .any(|args| !args.scopes.is_empty() || !args.requirements.is_empty())
+    }
+
+    /// How the function returns its value.
+    pub(crate) fn returns(&self) -> Returns<'_> {
+        match &self.item.sig.output {
+            ReturnType::Default => Returns::Unit,
+            ReturnType::Type(_, ty) => match result_ok_type(ty) {
+                Some(ok) => Returns::Result { ty, ok },
+                None => Returns::Value(ty),
+            },
+        }
     }
 
     /// The scopes of the function's own `#[requires_scopes]`.
@@ -247,6 +309,30 @@ pub(crate) fn last_segment_mut(ty: &mut Type) -> Option<&mut syn::PathSegment> {
         }) => path.segments.last_mut(),
         Type::Group(group) => last_segment_mut(&mut group.elem),
         Type::Paren(paren) => last_segment_mut(&mut paren.elem),
+        _ => None,
+    }
+}
+
+/// The `T` of `Result<T, E>` (or of an alias such as `io::Result<T>`).
+fn result_ok_type(ty: &Type) -> Option<&Type> {
+    let segment = last_segment(ty).filter(|segment| segment.ident == "Result")?;
+    match &segment.arguments {
+        PathArguments::AngleBracketed(args) => match args.args.first()? {
+            GenericArgument::Type(ok) => Some(ok),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The `E` of `Result<T, E>`.
+pub(crate) fn result_err_type(ty: &Type) -> Option<&Type> {
+    let segment = last_segment(ty).filter(|segment| segment.ident == "Result")?;
+    match &segment.arguments {
+        PathArguments::AngleBracketed(args) => match args.args.iter().nth(1)? {
+            GenericArgument::Type(error) => Some(error),
+            _ => None,
+        },
         _ => None,
     }
 }

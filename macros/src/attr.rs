@@ -1,10 +1,12 @@
-//! Attribute grammar: `#[requires_scopes(..)]`, `#[dependency(..)]`, `#[security(..)]`.
+//! Attribute grammar: `#[requires_scopes(..)]`, `#[dependency(..)]`, `#[security(..)]`, and the
+//! part of `#[utoipa::path(..)]` the macros read.
 
 use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Ident, LitBool, LitStr, Meta, Token, Type};
+use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitBool, LitStr, Meta, Token, Type};
 
 /// Which macro the compiler called.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -272,4 +274,182 @@ pub(crate) fn is(attr: &Attribute, name: &str) -> bool {
 pub(crate) fn is_utoipa_path(attr: &Attribute) -> bool {
     let segments = &attr.path().segments;
     segments.len() == 2 && segments[0].ident == "utoipa" && segments[1].ident == "path"
+}
+
+/// What the macros read of a `#[utoipa::path(..)]` written below theirs: the arguments FastAPI's
+/// default `operation_id` and `summary` depend on, to fill in those the user did not set.
+pub(crate) struct UtoipaPath {
+    /// The first HTTP method written bare (`get`, `post`, ..).
+    pub(crate) method: Option<Ident>,
+    /// `path = ".."`, when written as a string literal: a path held by a constant has no value
+    /// here, and the `operation_id` is then left to utoipa.
+    pub(crate) path: Option<LitStr>,
+    /// Whether `operation_id = ..` is written.
+    pub(crate) operation_id: bool,
+    /// Whether `summary = ..` is written.
+    pub(crate) summary: bool,
+}
+
+impl UtoipaPath {
+    /// Reads the arguments of `attr`. `None` when it has no list or the list does not parse:
+    /// utoipa reports that at its own tokens, and a default name added beside them would only
+    /// add noise.
+    pub(crate) fn from_attr(attr: &Attribute) -> Option<Self> {
+        let list = attr.meta.require_list().ok()?;
+        let args = Punctuated::<PathArg, Token![,]>::parse_terminated
+            .parse2(list.tokens.clone())
+            .ok()?;
+        let mut read = Self {
+            method: None,
+            path: None,
+            operation_id: false,
+            summary: false,
+        };
+        for arg in args {
+            match arg {
+                PathArg::Flag(name) => {
+                    if read.method.is_none() && is_http_method(&name) {
+                        read.method = Some(name);
+                    }
+                }
+                PathArg::Value(key, literal) => {
+                    if key == "operation_id" {
+                        read.operation_id = true;
+                    } else if key == "summary" {
+                        read.summary = true;
+                    } else if key == "path" {
+                        read.path = literal;
+                    }
+                }
+                PathArg::List => {}
+            }
+        }
+        Some(read)
+    }
+}
+
+/// The HTTP methods utoipa takes as a bare argument; FastAPI's `operation_id` ends with one.
+fn is_http_method(name: &Ident) -> bool {
+    [
+        "get", "post", "put", "delete", "patch", "head", "options", "trace",
+    ]
+    .iter()
+    .any(|method| name == method)
+}
+
+/// One argument of `#[utoipa::path(..)]`, in utoipa's three shapes.
+enum PathArg {
+    /// A bare name: `get`.
+    Flag(Ident),
+    /// `key = value`, with the value when it is a string literal (`path = "/items"`).
+    Value(Ident, Option<LitStr>),
+    /// `key(..)`: `responses(..)`, `params(..)`, `security(..)`; the macros need nothing inside.
+    List,
+}
+
+impl Parse for PathArg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let key = input.call(Ident::parse_any)?;
+        if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            // A type when one spans the whole value (`request_body = HashMap<K, V>`: its `<..>`
+            // are no group and hold a comma); otherwise an expression (`"/items"`, `["a"]`).
+            let ahead = input.fork();
+            let is_type =
+                ahead.parse::<Type>().is_ok() && (ahead.is_empty() || ahead.peek(Token![,]));
+            let literal = if is_type {
+                input.parse::<Type>()?;
+                None
+            } else {
+                match input.parse()? {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(literal),
+                        ..
+                    }) => Some(literal),
+                    _ => None,
+                }
+            };
+            Ok(Self::Value(key, literal))
+        } else if input.peek(syn::token::Paren) {
+            // The list, one token tree, left to utoipa.
+            input.parse::<proc_macro2::TokenTree>()?;
+            Ok(Self::List)
+        } else {
+            Ok(Self::Flag(key))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::parse::Parser as _;
+
+    use super::UtoipaPath;
+
+    /// What the macros read of `#[utoipa::path(<args>)]`: the method, the path, and whether
+    /// `operation_id` and `summary` are set.
+    fn read(args: &str) -> Option<(Option<String>, Option<String>, bool, bool)> {
+        let attrs = syn::Attribute::parse_outer
+            .parse_str(&format!("#[utoipa::path({args})]"))
+            .unwrap();
+        UtoipaPath::from_attr(&attrs[0]).map(|read| {
+            (
+                read.method.map(|method| method.to_string()),
+                read.path.map(|path| path.value()),
+                read.operation_id,
+                read.summary,
+            )
+        })
+    }
+
+    #[test]
+    fn reads_the_method_and_a_literal_path() {
+        let args = r#"get, path = "/items/{id}", responses((status = 200, body = Vec<Item>))"#;
+        assert_eq!(
+            read(args),
+            Some((Some("get".into()), Some("/items/{id}".into()), false, false))
+        );
+    }
+
+    #[test]
+    fn sees_the_names_the_user_set() {
+        let args = r#"post, path = "/x", operation_id = concat!("a", "b"), summary = SUMMARY"#;
+        assert_eq!(
+            read(args),
+            Some((Some("post".into()), Some("/x".into()), true, true))
+        );
+    }
+
+    #[test]
+    fn a_type_value_may_hold_a_comma() {
+        let args = r#"request_body = HashMap<String, Item>, put, path = "/x", tags = ["a", "b"]"#;
+        assert_eq!(
+            read(args),
+            Some((Some("put".into()), Some("/x".into()), false, false))
+        );
+    }
+
+    #[test]
+    fn a_path_in_a_constant_or_methods_in_a_list_give_no_value() {
+        assert_eq!(
+            read("get, path = ITEMS, post"),
+            Some((Some("get".into()), None, false, false))
+        );
+        assert_eq!(
+            read(r#"method(get, head), path = "/x""#),
+            Some((None, Some("/x".into()), false, false))
+        );
+    }
+
+    #[test]
+    fn arguments_utoipa_refuses_are_not_read() {
+        for args in [
+            r#""/x", get"#,
+            r#"get path = "/x""#,
+            r#"get, path: "/x""#,
+            "get,, post",
+        ] {
+            assert_eq!(read(args), None, "{args}");
+        }
+    }
 }

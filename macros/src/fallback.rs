@@ -1,20 +1,17 @@
-//! What to emit when expansion fails: the item, cleaned of this crate's attributes, and the
-//! errors, so the rest of the user's code still resolves.
+//! What to emit when an earlier stage found an error: the item, cleaned of this crate's
+//! attributes, and the errors, so the rest of the user's code still resolves. It reads only the
+//! typed function (`ast`), never what `expand` would have generated.
 
 use proc_macro2::TokenStream;
-use quote::quote;
-use syn::ItemFn;
+use quote::{ToTokens, quote};
 
 use crate::ast::Function;
-use crate::attr::Invocation;
 
-pub(crate) fn emit(function: &Function, error: &syn::Error) -> TokenStream {
+/// A function read but refused: the function, and for a dependency a stand-in for its type.
+pub(crate) fn function(function: &Function, error: &syn::Error) -> TokenStream {
     let item = &function.item;
     let error = error.to_compile_error();
-    let dependency = function
-        .dependency
-        .is_some()
-        .then(|| dependency(&function.item));
+    let dependency = function.dependency.is_some().then(|| dependency(function));
     quote! {
         #item
         #dependency
@@ -24,11 +21,12 @@ pub(crate) fn emit(function: &Function, error: &syn::Error) -> TokenStream {
 
 /// A stand-in for a dependency that failed to expand, so that its users report nothing more.
 /// Like serde's fallback impls it is never run: the crate does not compile.
-fn dependency(item: &ItemFn) -> TokenStream {
+fn dependency(function: &Function) -> TokenStream {
+    let item = &function.item;
     let name = &item.sig.ident;
     let vis = &item.vis;
     let name_str = name.to_string();
-    let (output, _) = crate::expand::output_and_call(item, None, &[]);
+    let output = function.returns().output();
     quote! {
         #[allow(non_camel_case_types, missing_docs)]
         #vis struct #name {}
@@ -64,20 +62,10 @@ fn dependency(item: &ItemFn) -> TokenStream {
     }
 }
 
-/// The macro was put on something other than a function.
-pub(crate) fn not_a_fn(invocation: Invocation, item: &TokenStream) -> TokenStream {
-    let message = match invocation {
-        Invocation::RequiresScopes => {
-            "`#[requires_scopes]` applies to an `async fn`: a handler or a `#[dependency]`"
-        }
-        Invocation::Dependency => "`#[dependency]` applies to an `async fn`",
-    };
-    let span = item
-        .clone()
-        .into_iter()
-        .find(|token| matches!(token, proc_macro2::TokenTree::Ident(_)))
-        .map_or_else(proc_macro2::Span::call_site, |token| token.span());
-    let error = syn::Error::new(span, message).to_compile_error();
+/// An item that stays as it is, with the error: one that is no function at all, or one that
+/// cannot have generated items beside it.
+pub(crate) fn unchanged(item: &impl ToTokens, error: &syn::Error) -> TokenStream {
+    let error = error.to_compile_error();
     quote! {
         #item
         #error

@@ -7,6 +7,7 @@ mod checks;
 mod context;
 mod expand;
 mod fallback;
+mod pipeline;
 mod routing;
 mod scheme;
 mod scoped;
@@ -23,7 +24,7 @@ fn enclosing_impl() -> Option<String> {
 /// Declares the scopes a handler or dependency requires. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(
+    pipeline::attribute(
         attr::Invocation::RequiresScopes,
         args.into(),
         &item.into(),
@@ -35,7 +36,7 @@ pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Turns an async fn into a dependency. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(
+    pipeline::attribute(
         attr::Invocation::Dependency,
         args.into(),
         &item.into(),

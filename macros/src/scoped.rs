@@ -10,7 +10,7 @@ use quote::{ToTokens, quote};
 use syn::{ImplItem, ItemFn, ItemImpl};
 
 use crate::attr::{self, Invocation};
-use crate::expand;
+use crate::pipeline;
 
 pub(crate) fn expand(args: &TokenStream, item: &TokenStream) -> TokenStream {
     let Ok(mut block) = syn::parse2::<ItemImpl>(item.clone()) else {
@@ -57,7 +57,7 @@ pub(crate) fn expand(args: &TokenStream, item: &TokenStream) -> TokenStream {
             block: Box::new(method.block.clone()),
         };
         let name = item_fn.sig.ident.clone();
-        let expanded = expand::function(invocation, args, item_fn, Some(self_ty.clone()));
+        let expanded = pipeline::function(invocation, args, item_fn, Some(self_ty.clone()));
         let Ok(file) = syn::parse2::<syn::File>(expanded.clone()) else {
             outside.push(expanded);
             continue;

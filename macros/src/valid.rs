@@ -1,9 +1,39 @@
 //! Rules that span several parts of the function: reported all at once, never in `expand`.
 
-use syn::LitStr;
+use proc_macro2::Span;
+use syn::{FnArg, ItemFn, LitStr};
 
 use crate::ast::{Errors, Function, ParamKind, Parameter};
-use crate::attr::ScopeExpr;
+use crate::attr::{Invocation, ScopeExpr};
+
+/// What `#[requires_scopes]` says when nothing can enforce it. A parameter the macros did not
+/// recognise by name may still be a `Security<..>` under another name: then `expand` leaves the
+/// same message to the type checker.
+pub(crate) const NO_SECURITY: &str = "`#[requires_scopes]` has no `Security<..>` parameter to enforce it; add one, such as `user: Security<get_current_user>`";
+
+/// The attribute on an associated function of an `impl` block without `#[scoped]` (`within` is
+/// that block's header): the items the expansion needs cannot stand inside the block, so this
+/// error names the fix instead of rustc's about those items. An attribute sees only its item,
+/// so this rule runs before any other: the rest would be reported again once `#[scoped]` is
+/// written.
+pub(crate) fn outside_scoped(
+    invocation: Invocation,
+    item: &ItemFn,
+    within: Option<String>,
+) -> syn::Result<()> {
+    let has_receiver = matches!(item.sig.inputs.first(), Some(FnArg::Receiver(_)));
+    // With `self`, the error on `self` says what to do; `#[scoped]` would not take it either.
+    match within.filter(|_| !has_receiver) {
+        Some(header) => Err(syn::Error::new(
+            Span::call_site(),
+            format!(
+                "`#[{}]` on an associated function needs `#[scoped]` on its `impl` block: write `#[scoped]` above `{header} {{`",
+                invocation.name()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
 
 impl Function {
     pub(crate) fn validate(&self) -> syn::Result<()> {
@@ -53,7 +83,7 @@ impl Function {
             && !may_be_security
         {
             let span = self.requires.first().map_or(sig.ident.span(), |r| r.span);
-            errors.push(syn::Error::new(span, crate::expand::NO_SECURITY));
+            errors.push(syn::Error::new(span, NO_SECURITY));
         }
         errors.finish()
     }

@@ -1,0 +1,284 @@
+//! A handler: each `Security` parameter gets a marker type carrying the scopes required on it,
+//! and the compile-time checks of the scopes the handler and its parameters name.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericArgument, Ident, LitStr, PathArguments, Type};
+
+use super::openapi::openapi_path;
+use super::{
+    dependency_param, literals, param_kind, param_name, probed_param, requirement, scope,
+    security_only_check, security_probe,
+};
+use crate::ast::{self, Function, ParamKind, Parameter};
+use crate::checks;
+use crate::valid::NO_SECURITY;
+
+/// A handler: its `Security<D>` parameters get a marker carrying the scopes required on them.
+pub(super) fn handler(function: &Function) -> TokenStream {
+    let mut item = function.item.clone();
+    let fn_name = &item.sig.ident;
+    let mut markers = Vec::new();
+    let typed = item.sig.inputs.iter_mut().filter_map(|input| match input {
+        FnArg::Typed(typed) => Some(typed),
+        FnArg::Receiver(_) => None,
+    });
+    let mut infos = Vec::new();
+    let mut documented = Vec::new();
+    let mut checks = Vec::new();
+    // Checks on parameters whose type names the function's generics: only the function body
+    // can hold them.
+    let mut body_checks = Vec::new();
+    // The whole tree of the handler's `Security` parameters, for `SecurityEdge::REPEATS`.
+    let tree = handler_tree(function);
+    for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
+        let probed = param.is_probed();
+        if !probed && !matches!(param.kind, ParamKind::Security { .. }) {
+            if matches!(param.kind, ParamKind::Extractor) {
+                body_checks.push(disguised_security_check(&param.ty));
+                // A credential taken by the handler itself (`ApiKey<Keys>`, `BearerToken<S>`)
+                // documents its scheme, without scopes: nothing below it checks any.
+                documented.push(param_kind(&param.ty));
+            }
+            continue;
+        }
+        let marker = edge_marker(function, index);
+        let edge_scopes = quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::SCOPES);
+        let edge_requirements =
+            quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::REQUIREMENTS);
+        let use_cache = param.security_args().is_none_or(|args| args.use_cache);
+        let info = if probed {
+            quote!(#marker::__AXUM_SCOPES_BARE)
+        } else {
+            dependency_param(&param.ty, &quote!(&[]), &quote!(&[]), true)
+        };
+        if let Some(args) = param.security_args() {
+            let guard = if probed {
+                checks.push(security_only_check(&param.ty, args.span));
+                security_probe(&param.ty)
+            } else {
+                quote!(true)
+            };
+            checks.push(checks::scopes_if(
+                &guard,
+                "#[security]",
+                &param_name(&typed.pat),
+                args.span,
+                &literals(&args.scopes, &args.requirements),
+                &quote!(&[#info]),
+            ));
+        }
+        infos.push(info);
+        documented.push(if probed {
+            quote!(#marker::__AXUM_SCOPES_PARAM)
+        } else {
+            dependency_param(&param.ty, &edge_scopes, &edge_requirements, use_cache)
+        });
+        markers.push(edge_items(function, param, &marker, &tree));
+        if probed {
+            let ty = &param.ty;
+            let probe = security_probe(ty);
+            *typed.ty = syn::parse_quote_spanned! {ty.span()=>
+                <::axum_scopes::__private::Choose<#probe> as ::axum_scopes::__private::Pick<#ty, #marker>>::Output
+            };
+        } else {
+            add_edge(&mut typed.ty, &marker);
+        }
+    }
+    if function.has_scopes()
+        && !function
+            .params
+            .iter()
+            .any(|param| matches!(param.kind, ParamKind::Security { .. }))
+    {
+        // `valid` found a parameter that may be a `Security<..>` under another name: the type
+        // checker tells.
+        checks.push(probed_security_required(function));
+    }
+    if !body_checks.is_empty() {
+        let statements = std::mem::take(&mut item.block.stmts);
+        *item.block = syn::parse_quote!({
+            #(#body_checks)*
+            #(#statements)*
+        });
+    }
+    if let Some(requires) = function.requires.first() {
+        checks.push(checks::scopes(
+            "#[requires_scopes]",
+            &fn_name.to_string(),
+            requires.span,
+            &literals(&requires.scopes, &requires.requirements),
+            &quote!(&[#(#infos),*]),
+        ));
+    }
+    let openapi = openapi_path(&mut item, function, &documented);
+    // axum requires an `async fn`, whether or not it awaits.
+    item.attrs.push(
+        syn::parse_quote!(#[allow(clippy::unused_async, reason = "axum handlers are `async fn`s")]),
+    );
+    quote! {
+        #item
+        #(#markers)*
+        #(#checks)*
+        #openapi
+    }
+}
+
+/// Every `Security` parameter of the handler (named or probed), unscoped: the tree that
+/// `SecurityEdge::REPEATS` walks.
+fn handler_tree(function: &Function) -> TokenStream {
+    let all = function
+        .params
+        .iter()
+        .enumerate()
+        .filter_map(|(index, param)| match param.kind {
+            ParamKind::Security { .. } => Some(dependency_param(
+                &param.ty,
+                &quote!(&[]),
+                &quote!(&[]),
+                true,
+            )),
+            _ if param.is_probed() => {
+                let marker = edge_marker(function, index);
+                Some(quote!(#marker::__AXUM_SCOPES_BARE))
+            }
+            _ => None,
+        });
+    quote!(&[#(#all),*])
+}
+
+/// The marker type of a handler's `Security` parameter: a `SecurityEdge` carrying the scopes the
+/// handler and the parameter's `#[security]` require, and, for a probed parameter, its `Param`.
+fn edge_items(
+    function: &Function,
+    param: &Parameter,
+    marker: &Ident,
+    tree: &TokenStream,
+) -> TokenStream {
+    let vis = &function.item.vis;
+    let use_cache = param.security_args().is_none_or(|args| args.use_cache);
+    let scope_values: Vec<_> = edge_scopes_of(function.scopes(), param)
+        .into_iter()
+        .map(scope)
+        .collect();
+    let requirements: Vec<TokenStream> = function
+        .requires
+        .first()
+        .map_or(&[][..], |requires| &requires.requirements[..])
+        .iter()
+        .chain(
+            param
+                .security_args()
+                .map_or(&[][..], |args| &args.requirements[..]),
+        )
+        .map(requirement)
+        .collect();
+    let params = param.is_probed().then(|| {
+        let edge_scopes = quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::SCOPES);
+        let edge_requirements =
+            quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::REQUIREMENTS);
+        let unscoped = probed_param(&param.ty, &quote!(&[]), &quote!(&[]), true);
+        let documented = probed_param(&param.ty, &edge_scopes, &edge_requirements, use_cache);
+        quote! {
+            #[automatically_derived]
+            impl #marker {
+                /// The parameter, as documented.
+                #vis const __AXUM_SCOPES_PARAM: ::axum_scopes::__private::Param = #documented;
+                /// The parameter without the scopes above it, for the checks.
+                #vis const __AXUM_SCOPES_BARE: ::axum_scopes::__private::Param = #unscoped;
+            }
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #marker {}
+
+        #[automatically_derived]
+        impl ::axum_scopes::__private::SecurityEdge for #marker {
+            const SCOPES: &'static [::axum_scopes::__private::Scope] = &[#(#scope_values),*];
+            const REQUIREMENTS: &'static [::axum_scopes::__private::Requirement] =
+                &[#(#requirements),*];
+            const USE_CACHE: bool = #use_cache;
+            const REPEATS: bool = ::axum_scopes::__private::has_repeats(#tree);
+        }
+
+        #params
+    }
+}
+
+/// The marker type of the handler parameter at `index`: a `SecurityEdge` with the scopes
+/// required on it.
+fn edge_marker(function: &Function, index: usize) -> Ident {
+    let fn_name = &function.item.sig.ident;
+    match function.self_ty.as_ref().and_then(ast::last_segment) {
+        // Associated functions of several types may share a name.
+        Some(owner) => format_ident!("__axum_scopes_{}_{}_{}", owner.ident, fn_name, index),
+        None => format_ident!("__axum_scopes_{}_{}", fn_name, index),
+    }
+}
+
+/// `#[requires_scopes]` on a handler whose only candidates for a `Security<..>` are parameters
+/// the macros did not recognise by name: a compile error unless one of them is one.
+fn probed_security_required(function: &Function) -> TokenStream {
+    let probes = function
+        .params
+        .iter()
+        .filter(|param| param.is_probed())
+        .map(|param| security_probe(&param.ty));
+    let span = function
+        .requires
+        .first()
+        .map_or_else(|| function.item.sig.ident.span(), |requires| requires.span);
+    quote_spanned! {span=>
+        const _: () = {
+            if !(false #(|| #probes)*) {
+                ::core::panic!("{}", #NO_SECURITY);
+            }
+        };
+    }
+}
+
+/// A parameter whose type names the function's generics or `Self`: if it is a `Security<..>`
+/// under another name, it would be resolved without the scopes above it, so a check in the
+/// function body (evaluated for each instance) turns that into a compile error.
+fn disguised_security_check(ty: &Type) -> TokenStream {
+    let message = format!(
+        "`{}` is a `Security<..>` under another name in a type that names the function's generic parameters, which the macros cannot attach scopes to; write it as `Security<..>`, `Authenticated<..>`, `AuthenticatedBy<..>` or `MaybeAuthenticated<..>`",
+        ty.to_token_stream().to_string().replace(' ', "")
+    );
+    quote_spanned! {ty.span()=>
+        const {
+            #[allow(unused_imports)]
+            use ::axum_scopes::__private::NotSecurity as _;
+            if ::axum_scopes::__private::SecurityProbe::<#ty>::IS_SECURITY {
+                ::core::panic!(#message);
+            }
+        };
+    }
+}
+
+/// The handler's scopes, then the parameter's, each once.
+fn edge_scopes_of<'a>(function: &'a [LitStr], param: &'a Parameter) -> Vec<&'a LitStr> {
+    let own = param
+        .security_args()
+        .map_or(&[][..], |args| &args.scopes[..]);
+    let mut scopes: Vec<&LitStr> = Vec::new();
+    for lit in function.iter().chain(own) {
+        if !scopes.iter().any(|seen| seen.value() == lit.value()) {
+            scopes.push(lit);
+        }
+    }
+    scopes
+}
+
+/// `Security<D>` becomes `Security<D, marker>`: an extractor learns nothing but its type, so the
+/// scopes required on this parameter travel in it, as the marker's `SecurityEdge` constants.
+fn add_edge(ty: &mut Type, marker: &Ident) {
+    let segment = ast::last_segment_mut(ty).expect("`valid` accepted a `Security<D>` path");
+    if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
+        args.args
+            .push(GenericArgument::Type(syn::parse_quote!(#marker)));
+    }
+}
