@@ -32,8 +32,7 @@ const KEPT_INLINE: usize = 128;
 const ENTRY_OVERHEAD: usize = 256;
 
 /// One accepted token. Built once by the full verification; a cache hit is the same value,
-/// served again after the checks of [`Verifier`](super::verifier::Verifier)'s one admission
-/// function.
+/// served again after the checks of the verifier's one admission function.
 pub(crate) struct Accepted {
     /// All its bytes: a hit must present exactly these.
     pub(crate) token: Box<[u8]>,
