@@ -16,7 +16,8 @@ pub use crate::dependency::tree::{
     security_scopes, security_scopes_in,
 };
 pub use crate::dependency::{Dependency, Resolve, Security};
-pub use crate::openapi::{document_http_errors, document_responses, secure_operation};
+pub use crate::openapi::requirements::secure_operation;
+pub use crate::openapi::responses::{document_http_errors, document_responses};
 pub use crate::rejection::{AuthError, CredentialKind};
 pub use crate::routing::RouterSecurity;
 pub use crate::scheme::{Flow, KeyPlace, Scheme, SchemeInfo, SchemeKind, ScopeInfo};
@@ -200,7 +201,7 @@ pub struct ResponsesOf<E: ?Sized>(PhantomData<E>);
 impl<E: utoipa::IntoResponses> ResponsesOf<E> {
     /// `E`'s documented answers.
     pub const RESPONSES: Option<fn(&mut dyn std::any::Any)> =
-        Some(crate::openapi::document_responses::<E>);
+        Some(crate::openapi::responses::document_responses::<E>);
 }
 
 /// The fallback of [`ResponsesOf`]: an error type that documents nothing.
