@@ -2,7 +2,8 @@
 //!
 //! The static tree the macros build (which dependency takes what, which scopes each edge
 //! requires) and the request's cache live in a private submodule: generated code reaches them
-//! through `__private` only. The tree knows nothing of OpenAPI; the `openapi` module reads it.
+//! through `__private` only. The tree builds no OpenAPI document: it holds each dependency's
+//! hook for its failure answers, typed with utoipa's map, and the `openapi` module reads it.
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -29,7 +29,7 @@ pub use self::audit::{Route, UnsecuredRoutes, assert_secure, route_table, routes
 pub use self::docs::{DocsOptions, docs_router, docs_router_with};
 pub use self::requirements::Alternative;
 pub use self::resource::ProtectedResource;
-pub use self::responses::Responses;
 pub use self::scheme::{SchemeAddon, security_scheme};
+pub use crate::dependency::tree::Responses;
 
 pub(crate) use self::responses::insert_responses;

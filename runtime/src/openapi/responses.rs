@@ -2,25 +2,24 @@
 //! by the dependency's hook where the operation documents none for that status.
 
 use std::any::Any;
-use std::collections::BTreeMap;
 
 use utoipa::openapi::RefOr;
-use utoipa::openapi::response::Response;
 
-use crate::dependency::tree::Param;
+use crate::dependency::tree::{Param, Responses};
 use crate::rejection::HttpError;
 
-/// The failure answers of an operation, by status.
-pub type Responses = BTreeMap<String, RefOr<Response>>;
-
-/// Adds `responses` to `out` when it is the map this module documents with, keeping answers
-/// already there: what a dependency's documentation hook does.
-pub(crate) fn insert_responses(out: &mut dyn Any, responses: Responses) {
-    if let Some(out) = out.downcast_mut::<Responses>() {
-        for (status, response) in responses {
-            out.entry(status).or_insert(response);
-        }
+/// Adds `responses` to `out`, keeping answers already there.
+pub(crate) fn insert_responses(out: &mut Responses, responses: Responses) {
+    for (status, response) in responses {
+        out.entry(status).or_insert(response);
     }
+}
+
+/// The map a hook in the form the macros emit is called with (see
+/// `dependency::tree::ResponsesHook::Erased`): always [`Responses`], as
+/// [`failure_responses`] is the only caller of the hooks.
+fn erased(out: &mut dyn Any) -> Option<&mut Responses> {
+    out.downcast_mut::<Responses>()
 }
 
 impl utoipa::PartialSchema for HttpError {
@@ -78,12 +77,16 @@ fn http_errors(answers: &[(u16, &str)]) -> Responses {
 /// The documentation hook of a `#[dependency(responses(401 = "..", ..))]`: adds
 /// [`HttpError`](crate::HttpError) answers with these descriptions.
 pub fn document_http_errors(out: &mut dyn Any, answers: &[(u16, &str)]) {
-    insert_responses(out, http_errors(answers));
+    if let Some(out) = erased(out) {
+        insert_responses(out, http_errors(answers));
+    }
 }
 
 /// The documentation hook of a dependency whose failure answers are those of `E`.
 pub fn document_responses<E: utoipa::IntoResponses>(out: &mut dyn Any) {
-    insert_responses(out, E::responses());
+    if let Some(out) = erased(out) {
+        insert_responses(out, E::responses());
+    }
 }
 
 /// The failure answers of every dependency below `params`, first documented first.
@@ -96,10 +99,45 @@ pub(crate) fn failure_responses(params: &[Param]) -> Responses {
 fn add_responses(params: &[Param], responses: &mut Responses) {
     for param in params {
         if let Param::Dependency { info, .. } = param {
-            if let Some(document) = info.responses {
-                document(responses);
+            if let Some(hook) = info.responses {
+                hook.document(responses);
             }
             add_responses(info.params, responses);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dependency::tree::DependencyInfo;
+
+    fn not_found(out: &mut Responses) {
+        insert_responses(out, http_errors(&[(404, "Typed")]));
+    }
+
+    fn erased_hook(out: &mut dyn Any) {
+        document_http_errors(out, &[(401, "Erased"), (404, "Erased")]);
+    }
+
+    const TYPED: DependencyInfo = DependencyInfo::new("typed", &[], &[]).documenting(not_found);
+    const ERASED: DependencyInfo =
+        DependencyInfo::new("erased", &[], &[]).with_responses(Some(erased_hook));
+
+    #[test]
+    fn both_hook_forms_document_and_the_first_answer_wins() {
+        let edge = |info| Param::Dependency {
+            info,
+            scopes: &[],
+            requirements: &[],
+            use_cache: true,
+        };
+        let responses = failure_responses(&[edge(&TYPED), edge(&ERASED)]);
+        let description = |status: &str| match &responses[status] {
+            RefOr::T(response) => response.description.clone(),
+            RefOr::Ref(_) => unreachable!("the hooks write answers, not references"),
+        };
+        assert_eq!(description("404"), "Typed");
+        assert_eq!(description("401"), "Erased");
     }
 }
