@@ -264,12 +264,9 @@ impl RawForm {
     /// U+FFFD. Pairs rather than a derived struct because serde rejects duplicate fields, and
     /// `FastAPI` lets the last occurrence win.
     fn parse(body: &[u8]) -> Self {
-        // Decoding into string pairs cannot fail (every key and value is a valid string after
-        // lossy decoding); an empty form is the answer that would be least surprising if it did.
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
         let mut raw = Self::default();
-        for (key, value) in pairs {
-            let slot = match key.as_str() {
+        for (key, value) in form_urlencoded::parse(body) {
+            let slot = match &*key {
                 "grant_type" => &mut raw.grant_type,
                 "username" => &mut raw.common.username,
                 "password" => &mut raw.common.password,
@@ -279,7 +276,7 @@ impl RawForm {
                 _ => continue,
             };
             // FastAPI turns an empty form value into "absent", after picking the last one.
-            *slot = Some(value).filter(|value| !value.is_empty());
+            *slot = Some(value.into_owned()).filter(|value| !value.is_empty());
         }
         raw
     }
