@@ -45,8 +45,8 @@ pub trait Resolve<S>: Dependency {
     /// Runs the dependency: extracts its parameters, resolves its dependencies with `chain`
     /// extended by its own scopes, and calls the function.
     ///
-    /// `chain` holds the scopes required above the dependency. Call [`resolve`] instead, which
-    /// consults the request's cache.
+    /// `chain` holds the scopes required above the dependency. A [`Security<D>`] parameter
+    /// calls it through the request's cache; a direct call skips the cache.
     fn resolve(
         parts: &mut Parts,
         state: &S,

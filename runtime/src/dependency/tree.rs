@@ -356,7 +356,7 @@ impl<'a> ScopeChain<'a> {
 
 /// The required scopes of `chain`: what a dependency's `SecurityScopes` parameter receives.
 #[must_use]
-pub fn security_scopes(chain: &ScopeChain<'_>) -> SecurityScopes {
+pub(crate) fn security_scopes(chain: &ScopeChain<'_>) -> SecurityScopes {
     if chain.is_empty() {
         return SecurityScopes::default();
     }
@@ -370,8 +370,9 @@ pub fn security_scopes(chain: &ScopeChain<'_>) -> SecurityScopes {
     }
 }
 
-/// [`security_scopes`] for the dependency `info`, with the implications of the catalogue of its
-/// credential parameter (`BearerToken<S>` and the like), if it has one.
+/// The required scopes of `chain` (what a dependency's `SecurityScopes` parameter receives) for
+/// the dependency `info`, with the implications of the catalogue of its credential parameter
+/// (`BearerToken<S>` and the like), if it has one.
 #[must_use]
 pub fn security_scopes_in(chain: &ScopeChain<'_>, info: &DependencyInfo) -> SecurityScopes {
     let scopes = security_scopes(chain);
@@ -393,7 +394,7 @@ pub fn security_scopes_in(chain: &ScopeChain<'_>, info: &DependencyInfo) -> Secu
 /// # Errors
 ///
 /// The response of the first extractor or dependency that fails.
-pub async fn resolve<D, S>(
+pub(crate) async fn resolve<D, S>(
     parts: &mut Parts,
     state: &S,
     chain: &ScopeChain<'_>,
