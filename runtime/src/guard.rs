@@ -1,7 +1,6 @@
 //! `Authenticated<C, S>`: the ready-made, scope-enforcing guard for the short path, and the
 //! dependencies behind it.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
@@ -16,7 +15,7 @@ use crate::credential::{BearerHeader, CredentialSource, SchemeSource, find_crede
 use crate::dependency::tree::{DependencyInfo, Param, ScopeChain, Unscoped, security_scopes};
 use crate::dependency::{Dependency, DependencyOutput, Resolve, Security};
 use crate::jwt::{Accepted, Authenticator, Refused, TokenError};
-use crate::openapi::insert_responses;
+use crate::openapi::{Responses, insert_responses};
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::scheme::Scheme;
 use crate::scope::{Implication, Scope, SecurityScopes, grants};
@@ -95,7 +94,7 @@ where
         &[],
         &[Param::SecurityScopes, Param::Credential(&S::INFO)],
     )
-    .with_responses(Some(document_failures));
+    .documenting(document_failures);
 }
 
 impl<St, C, S, Src> Resolve<St> for Authenticate<C, S, Src>
@@ -143,7 +142,7 @@ where
         &[],
         &[Param::SecurityScopes, Param::Credential(&S::INFO)],
     )
-    .with_responses(Some(document_failures));
+    .documenting(document_failures);
 }
 
 impl<St, C, S, Src> Resolve<St> for MaybeAuthenticate<C, S, Src>
@@ -352,7 +351,7 @@ impl Event<'_, '_> {
 }
 
 /// Adds the answers [`Authenticated`] documents in OpenAPI to the `openapi` module's map.
-fn document_failures(out: &mut dyn Any) {
+fn document_failures(out: &mut Responses) {
     insert_responses(out, failure_responses());
 }
 

@@ -1,4 +1,5 @@
-//! The items the macros' expansions name. Not public API: no stability guarantee.
+//! The items the macros' expansions name, and nothing else. Not public API: no stability
+//! guarantee.
 
 use std::marker::PhantomData;
 
@@ -6,22 +7,25 @@ use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
+use crate::credential::Credential;
+use crate::dependency::Security;
+use crate::dependency::tree::resolve;
+
 pub use crate::check::{Message, enforces_scopes, has_repeats, scheme_lacking, unknown_scope};
 pub use crate::credential::{
-    ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, BearerHeader, Credential, CredentialName,
-    CredentialSource, RawCredential, SchemeSource, TokenCookie,
+    ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, BearerHeader, CredentialName, CredentialSource,
+    RawCredential, SchemeSource, TokenCookie,
 };
 pub use crate::dependency::tree::{
-    DependencyInfo, Param, RouterFrame, ScopeChain, SecurityEdge, Unscoped, resolve,
-    security_scopes, security_scopes_in,
+    DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, security_scopes_in,
 };
-pub use crate::dependency::{Dependency, Resolve, Security};
-pub use crate::openapi::{document_http_errors, document_responses, secure_operation};
+pub use crate::dependency::{Dependency, Resolve};
+pub use crate::openapi::requirements::secure_operation;
+pub use crate::openapi::responses::{document_http_errors, document_responses};
 pub use crate::rejection::{AuthError, CredentialKind};
 pub use crate::routing::RouterSecurity;
 pub use crate::scheme::{Flow, KeyPlace, Scheme, SchemeInfo, SchemeKind, ScopeInfo};
-pub use crate::scope::{Implication, Requirement, Scope, SecurityScopes};
-pub use axum::extract::State;
+pub use crate::scope::{Implication, Requirement, Scope};
 pub use axum::response::Response as HttpResponse;
 pub use http::request::Parts as RequestParts;
 
@@ -200,7 +204,7 @@ pub struct ResponsesOf<E: ?Sized>(PhantomData<E>);
 impl<E: utoipa::IntoResponses> ResponsesOf<E> {
     /// `E`'s documented answers.
     pub const RESPONSES: Option<fn(&mut dyn std::any::Any)> =
-        Some(crate::openapi::document_responses::<E>);
+        Some(crate::openapi::responses::document_responses::<E>);
 }
 
 /// The fallback of [`ResponsesOf`]: an error type that documents nothing.

@@ -194,7 +194,10 @@ where
     where
         D: Resolve<S> + 'static,
     {
-        crate::openapi::require_on_every_operation(self.get_openapi_mut(), &security.params());
+        crate::openapi::requirements::require_on_every_operation(
+            self.get_openapi_mut(),
+            &security.params(),
+        );
         self.route_layer(security.layer(state))
     }
 }

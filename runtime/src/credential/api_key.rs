@@ -1,13 +1,13 @@
 //! API keys: the configured [`ApiKeys`] and the [`ApiKey<S>`] extractor.
 
 use std::fmt;
+use std::hint::black_box;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use sha2::{Digest, Sha256};
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 #[cfg(doc)]
 use super::{ApiKeyHeader, CsrfPolicy};
@@ -19,9 +19,10 @@ use crate::scheme::{Scheme, SchemeInfo};
 ///
 /// Each key has a name (an id you choose, such as the client's) that the extractor yields; the
 /// key itself is never exposed again. Keys are stored as SHA-256 digests and a presented key
-/// is hashed and compared with every configured digest with [`subtle`]'s constant-time
-/// equality, without stopping at a match, so the time taken tells neither whether nor which key
-/// matched, nor how long the keys are. Use long random keys (32 bytes or more): the digests
+/// is hashed and compared with every configured digest in constant time
+/// ([`constant_time_eq`]), without stopping at a match and picking the match without a
+/// branch, so the time taken tells neither whether nor which key matched, nor how long the
+/// keys are. Use long random keys (32 bytes or more): the digests
 /// defeat timing, not guessing. Cloning is cheap (one reference count). Defaults to no keys,
 /// which rejects every key.
 ///
@@ -94,18 +95,23 @@ impl ApiKeys {
 
     fn find(&self, presented: &[u8]) -> Option<&Arc<str>> {
         let digest: [u8; 32] = Sha256::digest(presented).into();
-        let mut matched = Choice::from(0);
-        let mut index = 0_u64;
-        for (entry, i) in self.entries.iter().zip(0_u64..) {
-            let equal = entry.digest.ct_eq(&digest);
-            index.conditional_assign(&i, equal);
+        let mut matched = 0_usize;
+        let mut index = 0_usize;
+        for (i, entry) in self.entries.iter().enumerate() {
+            // All ones when equal, else zero; `black_box` keeps the optimizer from turning the
+            // select below back into a branch on the comparison.
+            let equal = black_box(usize::from(constant_time_eq::constant_time_eq_32(
+                &entry.digest,
+                &digest,
+            )))
+            .wrapping_neg();
+            index = (index & !equal) | (i & equal);
             matched |= equal;
         }
-        if bool::from(matched) {
-            let index = usize::try_from(index).ok()?;
-            self.entries.get(index).map(|entry| &entry.name)
-        } else {
+        if matched == 0 {
             None
+        } else {
+            self.entries.get(index).map(|entry| &entry.name)
         }
     }
 }
@@ -224,5 +230,24 @@ where
                 })
             })
             .map_err(|error| error.with_config(&config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_found_by_its_name_and_no_other() {
+        let keys = ApiKeys::new()
+            .with_key("first", "key-one-0123456789abcdef")
+            .with_key("second", "key-two-0123456789abcdef")
+            .with_key("third", "key-three-0123456789abcd");
+        assert_eq!(keys.verify(b"key-one-0123456789abcdef"), Some("first"));
+        assert_eq!(keys.verify(b"key-two-0123456789abcdef"), Some("second"));
+        assert_eq!(keys.verify(b"key-three-0123456789abcd"), Some("third"));
+        assert_eq!(keys.verify(b"key-four-0123456789abcde"), None);
+        assert_eq!(keys.verify(b""), None);
+        assert_eq!(ApiKeys::new().verify(b"key-one-0123456789abcdef"), None);
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The static tree the macros build (which dependency takes what, which scopes each edge
 //! requires) and the request's cache live in a private submodule: generated code reaches them
-//! through `__private` only. The tree knows nothing of OpenAPI; the `openapi` module reads it.
+//! through `__private` only. The tree builds no OpenAPI document: it holds each dependency's
+//! hook for its failure answers, typed with utoipa's map, and the `openapi` module reads it.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -44,8 +45,8 @@ pub trait Resolve<S>: Dependency {
     /// Runs the dependency: extracts its parameters, resolves its dependencies with `chain`
     /// extended by its own scopes, and calls the function.
     ///
-    /// `chain` holds the scopes required above the dependency. Call [`resolve`] instead, which
-    /// consults the request's cache.
+    /// `chain` holds the scopes required above the dependency. A [`Security<D>`] parameter
+    /// calls it through the request's cache; a direct call skips the cache.
     fn resolve(
         parts: &mut Parts,
         state: &S,

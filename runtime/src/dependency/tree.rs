@@ -3,10 +3,12 @@
 //! `__private` only.
 
 use std::any::{Any, TypeId};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::response::Response;
 use http::request::Parts;
+use utoipa::openapi::RefOr;
 
 use super::{Dependency, Resolve};
 use crate::scheme::SchemeInfo;
@@ -24,10 +26,37 @@ pub struct DependencyInfo {
     pub requirements: &'static [Requirement],
     /// The parameters, in order.
     pub params: &'static [Param],
-    /// Documents the dependency's failure answers: called by the `openapi` module with its map
-    /// of answers, which the tree does not know (its error type's `utoipa::IntoResponses`, or
-    /// `#[dependency(responses = T)]`).
-    pub responses: Option<fn(&mut dyn Any)>,
+    /// Documents the dependency's failure answers (its error type's `utoipa::IntoResponses`,
+    /// `#[dependency(responses = T)]` or `responses(401 = "..")`): the `openapi` module calls
+    /// it with the map of an operation's answers.
+    pub(crate) responses: Option<ResponsesHook>,
+}
+
+/// utoipa's map of an operation's answers, by status: what a dependency's documentation hook
+/// fills.
+pub type Responses = BTreeMap<String, RefOr<utoipa::openapi::response::Response>>;
+
+/// How a dependency documents its failure answers: a function adding them to an operation's
+/// [`Responses`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ResponsesHook {
+    /// Adds the answers to the map it is given.
+    Typed(fn(&mut Responses)),
+    /// The form `#[dependency]` expansions emit today (`.. as fn(&mut dyn Any)`), called with
+    /// the same map as [`Typed`](Self::Typed); the hooks they name (`__private`'s
+    /// `document_responses` and `document_http_errors`) downcast it. It goes once the macros
+    /// emit `Typed`: generated code must keep compiling meanwhile.
+    Erased(fn(&mut dyn Any)),
+}
+
+impl ResponsesHook {
+    /// Adds the dependency's failure answers to `responses`.
+    pub(crate) fn document(self, responses: &mut Responses) {
+        match self {
+            Self::Typed(document) => document(responses),
+            Self::Erased(document) => document(responses),
+        }
+    }
 }
 
 impl DependencyInfo {
@@ -54,10 +83,21 @@ impl DependencyInfo {
         self
     }
 
-    /// This description with the failure answers of `responses`.
+    /// This description with the failure answers `document` adds.
+    #[must_use]
+    pub const fn documenting(mut self, document: fn(&mut Responses)) -> Self {
+        self.responses = Some(ResponsesHook::Typed(document));
+        self
+    }
+
+    /// This description with the failure answers of `responses`, in the form the macros emit
+    /// (see [`ResponsesHook::Erased`]).
     #[must_use]
     pub const fn with_responses(mut self, responses: Option<fn(&mut dyn Any)>) -> Self {
-        self.responses = responses;
+        self.responses = match responses {
+            Some(document) => Some(ResponsesHook::Erased(document)),
+            None => None,
+        };
         self
     }
 
@@ -316,7 +356,7 @@ impl<'a> ScopeChain<'a> {
 
 /// The required scopes of `chain`: what a dependency's `SecurityScopes` parameter receives.
 #[must_use]
-pub fn security_scopes(chain: &ScopeChain<'_>) -> SecurityScopes {
+pub(crate) fn security_scopes(chain: &ScopeChain<'_>) -> SecurityScopes {
     if chain.is_empty() {
         return SecurityScopes::default();
     }
@@ -330,8 +370,9 @@ pub fn security_scopes(chain: &ScopeChain<'_>) -> SecurityScopes {
     }
 }
 
-/// [`security_scopes`] for the dependency `info`, with the implications of the catalogue of its
-/// credential parameter (`BearerToken<S>` and the like), if it has one.
+/// The required scopes of `chain` (what a dependency's `SecurityScopes` parameter receives) for
+/// the dependency `info`, with the implications of the catalogue of its credential parameter
+/// (`BearerToken<S>` and the like), if it has one.
 #[must_use]
 pub fn security_scopes_in(chain: &ScopeChain<'_>, info: &DependencyInfo) -> SecurityScopes {
     let scopes = security_scopes(chain);
@@ -353,7 +394,7 @@ pub fn security_scopes_in(chain: &ScopeChain<'_>, info: &DependencyInfo) -> Secu
 /// # Errors
 ///
 /// The response of the first extractor or dependency that fails.
-pub async fn resolve<D, S>(
+pub(crate) async fn resolve<D, S>(
     parts: &mut Parts,
     state: &S,
     chain: &ScopeChain<'_>,

@@ -1,4 +1,5 @@
-//! Bounded bcrypt password verification for the OAuth 2.0 password flow.
+//! The OAuth 2.0 password flow: the token endpoint's form ([`OAuth2PasswordRequestForm`],
+//! `FastAPI`'s, with its 422 answer) and bounded bcrypt password verification.
 //!
 //! bcrypt is deliberately slow and CPU-bound, so a flood of `POST /token` requests could
 //! otherwise occupy every core and starve unrelated routes. [`PasswordVerifier`] runs each
@@ -6,11 +7,11 @@
 //! `503 Service Unavailable` instead of queueing without bound.
 
 mod form;
+mod rejection;
+mod schema;
 
-pub use self::form::{
-    OAuth2FormRejection, OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict,
-    RequestValidationError, ValidationIssue,
-};
+pub use self::form::{OAuth2PasswordRequestForm, OAuth2PasswordRequestFormStrict};
+pub use self::rejection::{OAuth2FormRejection, RequestValidationError, ValidationIssue};
 
 use std::sync::Arc;
 use std::time::Duration;

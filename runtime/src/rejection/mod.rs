@@ -2,6 +2,7 @@
 //! [`AuthError`] (RFC 6750), rendered by one function.
 
 mod auth;
+mod challenge;
 mod http_error;
 
 use axum::body::Body;
@@ -9,9 +10,9 @@ use axum::response::Response;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
-pub use self::auth::{
-    AuthError, AuthErrorKind, CredentialKind, ErrorStyle, InvalidRealm, InvalidRequest,
-    InvalidResourceMetadata, Realm, ResourceMetadata, challenge,
+pub use self::auth::{AuthError, AuthErrorKind, CredentialKind, ErrorStyle, InvalidRequest};
+pub use self::challenge::{
+    InvalidRealm, InvalidResourceMetadata, Realm, ResourceMetadata, challenge,
 };
 pub use self::http_error::HttpError;
 
