@@ -94,7 +94,7 @@ where
         &[],
         &[Param::SecurityScopes, Param::Credential(&S::INFO)],
     )
-    .documenting(document_failures);
+    .with_responses(Some(document_failures));
 }
 
 impl<St, C, S, Src> Resolve<St> for Authenticate<C, S, Src>
@@ -142,7 +142,7 @@ where
         &[],
         &[Param::SecurityScopes, Param::Credential(&S::INFO)],
     )
-    .documenting(document_failures);
+    .with_responses(Some(document_failures));
 }
 
 impl<St, C, S, Src> Resolve<St> for MaybeAuthenticate<C, S, Src>

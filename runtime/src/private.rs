@@ -16,6 +16,7 @@ pub use crate::credential::{
     ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, BearerHeader, CredentialName, CredentialSource,
     RawCredential, SchemeSource, TokenCookie,
 };
+pub use crate::dependency::tree::Responses;
 pub use crate::dependency::tree::{
     DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, security_scopes_in,
 };
@@ -203,14 +204,14 @@ pub struct ResponsesOf<E: ?Sized>(PhantomData<E>);
 
 impl<E: utoipa::IntoResponses> ResponsesOf<E> {
     /// `E`'s documented answers.
-    pub const RESPONSES: Option<fn(&mut dyn std::any::Any)> =
+    pub const RESPONSES: Option<fn(&mut Responses)> =
         Some(crate::openapi::responses::document_responses::<E>);
 }
 
 /// The fallback of [`ResponsesOf`]: an error type that documents nothing.
 pub trait UndocumentedResponses {
     /// Nothing documented.
-    const RESPONSES: Option<fn(&mut dyn std::any::Any)> = None;
+    const RESPONSES: Option<fn(&mut Responses)> = None;
 }
 
 impl<E: ?Sized> UndocumentedResponses for ResponsesOf<E> {}

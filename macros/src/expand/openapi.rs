@@ -183,7 +183,7 @@ pub(super) fn documented_responses(function: &Function) -> TokenStream {
             return quote_spanned! {ty.span()=>
                 ::core::option::Option::Some(
                     ::axum_scopes::__private::document_responses::<#ty>
-                        as fn(&mut dyn ::core::any::Any),
+                        as fn(&mut ::axum_scopes::__private::Responses),
                 )
             };
         }
@@ -193,12 +193,12 @@ pub(super) fn documented_responses(function: &Function) -> TokenStream {
                 .map(|(status, description)| quote!((#status, #description)));
             return quote! {
                 ::core::option::Option::Some(
-                    (|__axum_scopes_out: &mut dyn ::core::any::Any| {
+                    (|__axum_scopes_out: &mut ::axum_scopes::__private::Responses| {
                         ::axum_scopes::__private::document_http_errors(
                             __axum_scopes_out,
                             &[#(#answers),*],
                         );
-                    }) as fn(&mut dyn ::core::any::Any),
+                    }) as fn(&mut ::axum_scopes::__private::Responses),
                 )
             };
         }

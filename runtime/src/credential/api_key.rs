@@ -204,7 +204,7 @@ where
                 name,
                 source: PhantomData,
             })
-            .map_err(|error| error.with_config(&config))
+            .map_err(|error| refused(error).with_config(&config))
     }
 }
 
@@ -229,8 +229,22 @@ where
                     source: PhantomData,
                 })
             })
-            .map_err(|error| error.with_config(&config))
+            .map_err(|error| refused(error).with_config(&config))
     }
+}
+
+/// `error`, logged as the one event of a request the API-key extractors refuse: info level,
+/// target `axum_scopes`, `outcome = "refused"` and the reason (see
+/// [`AuthErrorKind::reason`](crate::rejection::AuthErrorKind::reason)), never the key.
+#[cold]
+fn refused(error: AuthError) -> AuthError {
+    tracing::info!(
+        target: "axum_scopes",
+        outcome = "refused",
+        reason = error.kind().reason(),
+        "request refused"
+    );
+    error
 }
 
 #[cfg(test)]

@@ -29,35 +29,12 @@ pub struct DependencyInfo {
     /// Documents the dependency's failure answers (its error type's `utoipa::IntoResponses`,
     /// `#[dependency(responses = T)]` or `responses(401 = "..")`): the `openapi` module calls
     /// it with the map of an operation's answers.
-    pub(crate) responses: Option<ResponsesHook>,
+    pub(crate) responses: Option<fn(&mut Responses)>,
 }
 
 /// utoipa's map of an operation's answers, by status: what a dependency's documentation hook
 /// fills.
 pub type Responses = BTreeMap<String, RefOr<utoipa::openapi::response::Response>>;
-
-/// How a dependency documents its failure answers: a function adding them to an operation's
-/// [`Responses`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum ResponsesHook {
-    /// Adds the answers to the map it is given.
-    Typed(fn(&mut Responses)),
-    /// The form `#[dependency]` expansions emit today (`.. as fn(&mut dyn Any)`), called with
-    /// the same map as [`Typed`](Self::Typed); the hooks they name (`__private`'s
-    /// `document_responses` and `document_http_errors`) downcast it. It goes once the macros
-    /// emit `Typed`: generated code must keep compiling meanwhile.
-    Erased(fn(&mut dyn Any)),
-}
-
-impl ResponsesHook {
-    /// Adds the dependency's failure answers to `responses`.
-    pub(crate) fn document(self, responses: &mut Responses) {
-        match self {
-            Self::Typed(document) => document(responses),
-            Self::Erased(document) => document(responses),
-        }
-    }
-}
 
 impl DependencyInfo {
     /// A description; the macros build these.
@@ -83,21 +60,11 @@ impl DependencyInfo {
         self
     }
 
-    /// This description with the failure answers `document` adds.
+    /// This description with the failure answers `document` adds to an operation's
+    /// [`Responses`] (`None`: none).
     #[must_use]
-    pub const fn documenting(mut self, document: fn(&mut Responses)) -> Self {
-        self.responses = Some(ResponsesHook::Typed(document));
-        self
-    }
-
-    /// This description with the failure answers of `responses`, in the form the macros emit
-    /// (see [`ResponsesHook::Erased`]).
-    #[must_use]
-    pub const fn with_responses(mut self, responses: Option<fn(&mut dyn Any)>) -> Self {
-        self.responses = match responses {
-            Some(document) => Some(ResponsesHook::Erased(document)),
-            None => None,
-        };
+    pub const fn with_responses(mut self, document: Option<fn(&mut Responses)>) -> Self {
+        self.responses = document;
         self
     }
 

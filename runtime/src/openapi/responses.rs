@@ -1,8 +1,6 @@
 //! The failure answers an operation documents: those of every dependency below it, each added
 //! by the dependency's hook where the operation documents none for that status.
 
-use std::any::Any;
-
 use utoipa::openapi::RefOr;
 
 use crate::dependency::tree::{Param, Responses};
@@ -13,13 +11,6 @@ pub(crate) fn insert_responses(out: &mut Responses, responses: Responses) {
     for (status, response) in responses {
         out.entry(status).or_insert(response);
     }
-}
-
-/// The map a hook in the form the macros emit is called with (see
-/// `dependency::tree::ResponsesHook::Erased`): always [`Responses`], as
-/// [`failure_responses`] is the only caller of the hooks.
-fn erased(out: &mut dyn Any) -> Option<&mut Responses> {
-    out.downcast_mut::<Responses>()
 }
 
 impl utoipa::PartialSchema for HttpError {
@@ -76,17 +67,13 @@ fn http_errors(answers: &[(u16, &str)]) -> Responses {
 
 /// The documentation hook of a `#[dependency(responses(401 = "..", ..))]`: adds
 /// [`HttpError`](crate::HttpError) answers with these descriptions.
-pub fn document_http_errors(out: &mut dyn Any, answers: &[(u16, &str)]) {
-    if let Some(out) = erased(out) {
-        insert_responses(out, http_errors(answers));
-    }
+pub fn document_http_errors(out: &mut Responses, answers: &[(u16, &str)]) {
+    insert_responses(out, http_errors(answers));
 }
 
 /// The documentation hook of a dependency whose failure answers are those of `E`.
-pub fn document_responses<E: utoipa::IntoResponses>(out: &mut dyn Any) {
-    if let Some(out) = erased(out) {
-        insert_responses(out, E::responses());
-    }
+pub fn document_responses<E: utoipa::IntoResponses>(out: &mut Responses) {
+    insert_responses(out, E::responses());
 }
 
 /// The failure answers of every dependency below `params`, first documented first.
@@ -99,8 +86,8 @@ pub(crate) fn failure_responses(params: &[Param]) -> Responses {
 fn add_responses(params: &[Param], responses: &mut Responses) {
     for param in params {
         if let Param::Dependency { info, .. } = param {
-            if let Some(hook) = info.responses {
-                hook.document(responses);
+            if let Some(document) = info.responses {
+                document(responses);
             }
             add_responses(info.params, responses);
         }
@@ -113,31 +100,32 @@ mod tests {
     use crate::dependency::tree::DependencyInfo;
 
     fn not_found(out: &mut Responses) {
-        insert_responses(out, http_errors(&[(404, "Typed")]));
+        document_http_errors(out, &[(404, "First")]);
     }
 
-    fn erased_hook(out: &mut dyn Any) {
-        document_http_errors(out, &[(401, "Erased"), (404, "Erased")]);
+    fn unauthorized(out: &mut Responses) {
+        document_http_errors(out, &[(401, "Second"), (404, "Second")]);
     }
 
-    const TYPED: DependencyInfo = DependencyInfo::new("typed", &[], &[]).documenting(not_found);
-    const ERASED: DependencyInfo =
-        DependencyInfo::new("erased", &[], &[]).with_responses(Some(erased_hook));
+    const FIRST: DependencyInfo =
+        DependencyInfo::new("first", &[], &[]).with_responses(Some(not_found));
+    const SECOND: DependencyInfo =
+        DependencyInfo::new("second", &[], &[]).with_responses(Some(unauthorized));
 
     #[test]
-    fn both_hook_forms_document_and_the_first_answer_wins() {
+    fn every_hook_documents_and_the_first_answer_wins() {
         let edge = |info| Param::Dependency {
             info,
             scopes: &[],
             requirements: &[],
             use_cache: true,
         };
-        let responses = failure_responses(&[edge(&TYPED), edge(&ERASED)]);
+        let responses = failure_responses(&[edge(&FIRST), edge(&SECOND)]);
         let description = |status: &str| match &responses[status] {
             RefOr::T(response) => response.description.clone(),
             RefOr::Ref(_) => unreachable!("the hooks write answers, not references"),
         };
-        assert_eq!(description("404"), "Typed");
-        assert_eq!(description("401"), "Erased");
+        assert_eq!(description("404"), "First");
+        assert_eq!(description("401"), "Second");
     }
 }

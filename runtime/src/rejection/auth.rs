@@ -375,9 +375,9 @@ impl StdError for AuthError {
 }
 
 impl IntoResponse for AuthError {
+    /// Renders the answer; logs nothing (the code that refused logged the outcome, with the
+    /// cause, which never reaches the client).
     fn into_response(self) -> Response {
-        // The cause (a verification library's text) goes to the logs, never to the client.
-        tracing::debug!(error = &self as &dyn StdError, "rejecting credentials");
         let mut response = self.style.render(self.status(), self.kind.detail());
         if let Some(challenge) = self.challenge() {
             response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
