@@ -21,7 +21,7 @@ use tracing_subscriber::{Layer, Registry};
 
 axum_scopes::oauth2_password_bearer! {
     /// The scheme of the guarded routes.
-    pub Observed { token_url: "token", scopes: { "items" => "Read items.", "admin" => "All." } }
+    pub(crate) Observed { token_url: "token", scopes: { "items" => "Read items.", "admin" => "All." } }
 }
 
 #[derive(Clone, Deserialize)]

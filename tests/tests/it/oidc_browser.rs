@@ -23,12 +23,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
-#[path = "../../runtime/examples/auth_code_docs.rs"]
-#[allow(
-    dead_code,
-    reason = "the example's `main` and printing are not used here, its app is"
-)]
-mod auth_code_docs;
+use crate::examples::auth_code_docs;
 
 /// How long one element may take to appear or change.
 const WAIT: Duration = Duration::from_secs(20);

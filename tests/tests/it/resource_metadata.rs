@@ -14,7 +14,7 @@ use serde_json::json;
 
 axum_scopes::oauth2_password_bearer! {
     /// The resource's scheme.
-    pub Mcp { token_url: "token", scopes: { "tools" => "Call tools.", "admin" => "Administer." } }
+    pub(crate) Mcp { token_url: "token", scopes: { "tools" => "Call tools.", "admin" => "Administer." } }
 }
 
 const ISS: &str = "https://sso.example.com/realms/mcp";

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 axum_scopes::oauth2_password_bearer! {
     /// A catalogue with a hierarchy.
-    pub Api {
+    pub(crate) Api {
         token_url: "token",
         scopes: {
             "admin" => "Everything." implies ["items:write", "me"],

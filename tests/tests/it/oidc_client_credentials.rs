@@ -18,7 +18,7 @@ use serde_json::Value;
 
 axum_scopes::security_scheme! {
     /// Services on the client-credentials grant of the provider.
-    pub Service {
+    pub(crate) Service {
         oauth2: { client_credentials: { token_url: "http://127.0.0.1/token" } },
         scopes: { "items" => "Read items.", "me" => "Read yourself." },
     }

@@ -16,7 +16,7 @@ use serde_json::json;
 
 axum_scopes::oauth2_password_bearer! {
     /// The scheme of these apps.
-    pub Api { token_url: "token", scopes: { "items" => "Read items.", "me" => "Read yourself." } }
+    pub(crate) Api { token_url: "token", scopes: { "items" => "Read items.", "me" => "Read yourself." } }
 }
 
 const SECRET: &[u8] = b"a secret of at least thirty-two bytes, for tests";

@@ -18,7 +18,7 @@ const SECRET: &[u8] = b"a test secret of at least thirty-two bytes";
 
 axum_scopes::oauth2_password_bearer! {
     /// The API's scheme.
-    pub Api { token_url: "token", scopes: { "items" => "Read items.", "admin" => "Everything." } }
+    pub(crate) Api { token_url: "token", scopes: { "items" => "Read items.", "admin" => "Everything." } }
 }
 
 #[derive(Clone, Debug, serde::Deserialize)]

@@ -877,7 +877,7 @@ async fn garbage_never_panics() {
 
 axum_scopes::oauth2_password_bearer! {
     /// The provider's scopes.
-    pub Provided { token_url: "token", scopes: { "items" => "Read items.", "me" => "Me." } }
+    pub(crate) Provided { token_url: "token", scopes: { "items" => "Read items.", "me" => "Me." } }
 }
 
 #[derive(Clone)]

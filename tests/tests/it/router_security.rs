@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 
 axum_scopes::oauth2_password_bearer! {
     /// The scheme of this app.
-    pub Api {
+    pub(crate) Api {
         token_url: "token",
         scopes: {
             "admin" => "Administer.",

@@ -24,7 +24,7 @@ use utoipa_axum::routes;
 
 axum_scopes::security_scheme! {
     /// People through the authorization-code flow, services through client credentials.
-    pub Idp {
+    pub(crate) Idp {
         oauth2: {
             authorization_code: {
                 authorization_url: "https://idp.example.com/authorize",
@@ -42,7 +42,7 @@ axum_scopes::security_scheme! {
 
 axum_scopes::security_scheme! {
     /// The provider's discovery document.
-    pub Oidc {
+    pub(crate) Oidc {
         openid_connect: { url: "https://idp.example.com/.well-known/openid-configuration" },
         scopes: { "items" => "Read items." },
     }
@@ -50,12 +50,12 @@ axum_scopes::security_scheme! {
 
 axum_scopes::security_scheme! {
     /// A JWT in the `Authorization` header.
-    pub Bearer { http_bearer: { bearer_format: "JWT" }, scopes: { "items" => "Read items." } }
+    pub(crate) Bearer { http_bearer: { bearer_format: "JWT" }, scopes: { "items" => "Read items." } }
 }
 
 axum_scopes::security_scheme! {
     /// Keys for the reporting service.
-    pub Keys {
+    pub(crate) Keys {
         api_key: { header: "X-API-Key" },
         description: "Ask the platform team for a key.",
         scopes: { "reports" => "Read reports." },
@@ -64,12 +64,12 @@ axum_scopes::security_scheme! {
 
 axum_scopes::security_scheme! {
     /// The browser session: the access token in a cookie.
-    pub Session { token_cookie: { name: "access_token" }, scopes: { "items" => "Read items." } }
+    pub(crate) Session { token_cookie: { name: "access_token" }, scopes: { "items" => "Read items." } }
 }
 
 axum_scopes::security_scheme! {
     /// A key in the query string, named as the team wants it documented.
-    pub QueryKey { name: "LegacyKey", api_key: { query: "api_key" } }
+    pub(crate) QueryKey { name: "LegacyKey", api_key: { query: "api_key" } }
 }
 
 const ISS: &str = "https://idp.example.com";

@@ -1,0 +1,34 @@
+//! The behaviour tests of axum-scopes, as one binary with a module per topic: every test file
+//! would be another link step on every change. Three files stay apart in `tests/tests/`, each
+//! saying why: `compiletest.rs` (trybuild), `lints.rs` (crate-level strict lints) and
+//! `jwks_alloc.rs` (a counting global allocator).
+//!
+//! The modules' tests run as threads of one process, so none of them changes what the process
+//! shares: no environment variable is set, every server binds port 0, a provider started on a
+//! port of its own choosing says which, and tracing events are captured per thread
+//! (`observability`), never through a global subscriber that would see the other tests' events.
+
+mod advisories;
+mod authenticated;
+mod browser;
+mod claims;
+mod credentials;
+mod examples;
+mod examples_openapi;
+mod idioms;
+mod implication;
+mod jwks;
+mod mcp;
+mod observability;
+mod oidc_browser;
+mod oidc_client_credentials;
+mod oidc_rotation;
+mod openapi;
+mod openapi_demo;
+mod parity;
+mod resource_metadata;
+mod router_security;
+mod schemes;
+mod scopes;
+mod token_cache;
+mod tutorial;
