@@ -3,7 +3,8 @@
 //! the example's security scheme and its per-operation requirement. `api_keys_and_cookies` is
 //! also called in process, for its CSRF rule.
 
-use axum_scopes_tests::{answer, validate_openapi};
+use axum_scopes_tests::openapi::validate_openapi;
+use axum_scopes_tests::request::answer;
 use http::Request;
 use serde_json::{Value, json};
 

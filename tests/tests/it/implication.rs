@@ -15,7 +15,7 @@ use axum_scopes::{
     Authenticated, Authenticator, BearerToken, HttpError, Issuer, JwtKeys, Security,
     SecurityScopes, dependency, requires_scopes,
 };
-use axum_scopes_tests::{answer, get as get_request};
+use axum_scopes_tests::request::{answer, get as get_request};
 use http::{Request, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -11,8 +11,8 @@ use axum_scopes::jwt::{
     AuthenticatorBuilder, BuildError, JwksError, JwksOptions, Key, ScopesClaim,
 };
 use axum_scopes::{Authenticator, Issuer, TokenError, dangerous};
-use axum_scopes_tests::now;
-use axum_scopes_tests::provider::{Behaviour, Provider, TestKey, fixture, forge, hmac};
+use axum_scopes_tests::provider::{Behaviour, Provider, TestKey, fixture};
+use axum_scopes_tests::token::{forge, hmac, now};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
