@@ -1,11 +1,12 @@
 //! Support code of the axum-scopes tests, written once for every test module: tokens, requests
-//! through a router, the tutorial's cases, servers, OpenAPI validation and the providers.
+//! through a router, the tutorial's cases, servers, OpenAPI validation, the providers and the browser harness.
 
 #![allow(
     clippy::missing_panics_doc,
     reason = "test support: a panic is the test failing, with its message"
 )]
 
+pub mod browser;
 pub mod oidc;
 pub mod openapi;
 pub mod provider;
