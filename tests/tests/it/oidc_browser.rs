@@ -41,18 +41,34 @@ async fn screenshot_popup(client: &Client, name: &str) {
 /// In the provider's window (Swagger UI opens the authorization request in a new one): signs
 /// in on the login page and confirms the consent page, whichever of them the provider shows,
 /// until the window closes (`oauth2-redirect` hands the code back and closes it).
+///
+/// Each page is acted on once: [`submit`] returns only when the page it submitted is gone, so
+/// the next look at the window never reads the page just left (a second click on Continue,
+/// landing while `oauth2-redirect` closes the window, failed the test).
 async fn sign_in_at_the_provider(client: &Client, main: &WindowHandle, round: &str) {
     let started = Instant::now();
+    let popup = loop {
+        // Swagger UI opens the window from the click on Authorize: wait for it to exist, so that
+        // "no other window" below means the flow closed it.
+        let windows = client.windows().await.unwrap();
+        if let Some(popup) = windows.into_iter().find(|window| window != main) {
+            break popup;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "the provider's window did not open within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let mut pages = Vec::new();
     loop {
         assert!(
             started.elapsed() < WAIT,
             "the provider's window did not close within {WAIT:?}; pages seen: {pages:?}"
         );
-        let windows = client.windows().await.unwrap();
-        let Some(popup) = windows.iter().find(|window| *window != main) else {
+        if !client.windows().await.unwrap().contains(&popup) {
             break;
-        };
+        }
         if client.switch_to_window(popup.clone()).await.is_err() {
             continue; // it closed in between
         }
@@ -69,12 +85,12 @@ async fn sign_in_at_the_provider(client: &Client, main: &WindowHandle, round: &s
                 fill(client, "input[name=login]", "ann").await;
                 fill(client, "input[name=password]", "any password").await;
                 screenshot_popup(client, &format!("auth-code-{round}-login.png")).await;
-                click(client, "button.login-submit").await;
+                submit(client, "button.login-submit").await;
                 pages.push("login");
             }
             Some("consent") => {
                 screenshot_popup(client, &format!("auth-code-{round}-consent.png")).await;
-                click(client, "button.login-submit").await;
+                submit(client, "button.login-submit").await;
                 pages.push("consent");
             }
             _ => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -82,6 +98,53 @@ async fn sign_in_at_the_provider(client: &Client, main: &WindowHandle, round: &s
     }
     client.switch_to_window(main.clone()).await.unwrap();
     eprintln!("browser: {round}: the provider showed {pages:?}");
+}
+
+/// Clicks the submit button `css` and waits until its page is gone: another document in the
+/// window, or the window closed.
+///
+/// The click returns once it is dispatched; the form's navigation starts after it, and until the
+/// next document arrives (later on a busy machine) the page just submitted can still be read. So
+/// the page is marked before the click, and the wait ends when the window no longer shows a
+/// marked document.
+async fn submit(client: &Client, css: &str) {
+    client
+        .execute("window.__axumScopesSubmitted = true;", Vec::new())
+        .await
+        .unwrap_or_else(|error| panic!("marking the page of `{css}`: {error}"));
+    let button = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("`{css}` did not appear: {error}"));
+    match button.click().await {
+        Ok(()) => {}
+        // The submission closed the window before the click was answered.
+        Err(error) if error.is_no_such_window() => return,
+        Err(error) => panic!("`{css}` cannot be clicked: {error}"),
+    }
+    let started = Instant::now();
+    while still_there(client).await {
+        assert!(
+            started.elapsed() < WAIT,
+            "the page of `{css}` was still there {WAIT:?} after the click"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Whether the window still shows the document [`submit`] marked. A closing window answers
+/// scripts with null, a closed one with "no such window": the marked page is gone either way.
+async fn still_there(client: &Client) -> bool {
+    match client
+        .execute("return window.__axumScopesSubmitted === true;", Vec::new())
+        .await
+    {
+        Ok(marked) => marked == Value::Bool(true),
+        Err(error) if error.is_no_such_window() => false,
+        Err(error) => panic!("looking for the submitted page: {error}"),
+    }
 }
 
 /// Opens the Authorize dialog, ticks exactly `scopes`, completes the flow at the provider, and
