@@ -1,8 +1,8 @@
 //! `Authenticator::verify` allocates no more than `jsonwebtoken::decode` itself does plus the
 //! granted-scopes list (issue 5, point 6).
 //!
-//! The whole binary runs under a counting allocator, and holds this one test only so that no
-//! other test thread allocates while it counts.
+//! Its own binary: a `#[global_allocator]` counts for the whole binary, and this one holds this
+//! one test only, so that no other test thread allocates while it counts.
 
 use std::alloc::System;
 use std::future::Future;

@@ -4,9 +4,9 @@
 //! `jwks_alloc.rs` (a counting global allocator).
 //!
 //! The modules' tests run as threads of one process, so none of them changes what the process
-//! shares: no environment variable is set, every server binds port 0, and tracing events are
-//! captured per thread (`observability` says what that takes), never by a global subscriber that
-//! would see the other tests' events.
+//! shares: no environment variable is set, every server listens on a port the system chose (none
+//! is fixed), and tracing events are captured per thread: the one global subscriber, set by
+//! `observability` (which says why), keeps nothing.
 
 mod advisories;
 mod authenticated;
