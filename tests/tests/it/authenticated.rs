@@ -103,7 +103,7 @@ async fn app() -> Router {
         })
 }
 
-/// Tokens for alice.
+/// alice's tokens, signed with [`SECRET`].
 const ALICE: Tokens = Tokens::new(SECRET, "alice");
 
 #[tokio::test]

@@ -125,7 +125,7 @@ fn substate_app() -> Router {
         .with_state(state)
 }
 
-/// Tokens for ann, with a `scopes` list.
+/// ann's tokens, signed with [`SECRET`].
 const ANN: Tokens = Tokens::new(SECRET, "ann");
 
 #[tokio::test]

@@ -53,7 +53,7 @@ async fn app() -> (Router, ProtectedResource) {
     (app, metadata)
 }
 
-/// Tokens for the agent, issued by [`ISS`].
+/// The agent's tokens, signed with [`SECRET`] and issued by [`ISS`].
 const AGENT: Tokens = Tokens::new(SECRET, "agent").issuer(ISS);
 
 const METADATA: &str = "https://api.example.com/.well-known/oauth-protected-resource/mcp";

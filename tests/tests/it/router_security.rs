@@ -99,7 +99,7 @@ fn app() -> (Router, utoipa::openapi::OpenApi) {
     (router.with_state(keys), document)
 }
 
-/// Tokens for ann, with a `scopes` list.
+/// ann's tokens, signed with [`SECRET`].
 const ANN: Tokens = Tokens::new(SECRET, "ann");
 
 #[tokio::test]

@@ -183,7 +183,7 @@ async fn app() -> (axum::Router, Value) {
     )
 }
 
-/// Tokens for ann, issued by [`ISS`].
+/// ann's tokens, signed with [`SECRET`] and issued by [`ISS`].
 const ANN: Tokens = Tokens::new(SECRET, "ann").issuer(ISS);
 
 /// The status and the JSON body (`null` when not JSON), the `WWW-Authenticate` challenge folded
