@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Every test of the workspace, with what the tests need installed first on a fresh machine:
-# Debian's chromium and chromium-driver for tests/tests/browser.rs (as root, only when
-# /usr/bin/chromium is absent), openapi-spec-validator from PyPI in target/venv for
-# tests/tests/openapi_demo.rs and examples_openapi.rs, and oidc-provider from npm in
-# target/oidc-provider for tests/tests/mcp.rs, oidc_rotation.rs and oidc_browser.rs (node and npm
-# are on the machine; browser.rs and oidc_browser.rs use Chromium). Idempotent: when everything is there it only runs cargo.
+# Every test of the workspace, with what the tests need installed first on a fresh machine.
+# The behaviour tests are the modules of one binary, tests/tests/it/ (tests/src holds their
+# helpers, the browser harness among them); they need Debian's chromium and chromium-driver for
+# it/browser.rs and it/oidc_browser.rs (installed as root, only when /usr/bin/chromium is
+# absent), openapi-spec-validator from PyPI in target/venv for it/openapi_demo.rs,
+# examples_openapi.rs, router_security.rs and schemes.rs, and oidc-provider from npm in
+# target/oidc-provider for it/mcp.rs, oidc_client_credentials.rs, oidc_rotation.rs and
+# oidc_browser.rs (node and npm are on the machine). Idempotent: when everything is there it only
+# runs cargo.
 #
 #   bash tests/run-all.sh [extra `cargo test` arguments]
 set -euo pipefail
@@ -31,7 +34,8 @@ if [[ ! -x "$validator" ]]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator
 fi
 
-# A real OpenID provider for tests/tests/mcp.rs, oidc_rotation.rs and oidc_browser.rs: oidc-provider from npm, beside its script.
+# A real OpenID provider for the it/ modules mcp, oidc_client_credentials, oidc_rotation and
+# oidc_browser: oidc-provider from npm, beside its script.
 oidc="$root/target/oidc-provider"
 mkdir -p "$oidc"
 cp "$root/tests/oidc/provider.mjs" "$root/tests/oidc/package.json" "$oidc/"

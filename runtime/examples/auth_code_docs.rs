@@ -16,7 +16,7 @@
 //!
 //! `--openapi` prints the OpenAPI document and exits. `--issuer URL` and `--port N` pick another provider or port; the provider must then list
 //! `http://127.0.0.1:N/docs/oauth2-redirect` among the `docs` client's redirect URIs
-//! (`OIDC_DOCS_REDIRECT_URIS`). `tests/tests/oidc_browser.rs` walks this page in Chromium.
+//! (`OIDC_DOCS_REDIRECT_URIS`). `tests/tests/it/oidc_browser.rs` walks this page in Chromium.
 //!
 //! The scheme's URLs are literals (a scheme is a compile-time declaration, checked against
 //! every `#[requires_scopes]`); they name the provider this example expects by default. When

@@ -14,7 +14,7 @@
 //! curl -s http://127.0.0.1:8080/mcp -H "Authorization: Bearer <access_token>"
 //! ```
 //!
-//! `tests/tests/mcp.rs` walks exactly that path. A provider on plain HTTP needs
+//! `tests/tests/it/mcp.rs` walks exactly that path. A provider on plain HTTP needs
 //! `dangerous::allow_http`, which this example turns on only for `http://127.0.0.1` issuers.
 
 use axum::Router;

@@ -1,6 +1,6 @@
-// A real OpenID provider (oidc-provider, OpenID Certified) on 127.0.0.1, for the tests
-// (tests/tests/mcp.rs, oidc_rotation.rs, oidc_browser.rs), the examples and the load script
-// (benchmarks/load.sh).
+// A real OpenID provider (oidc-provider, OpenID Certified) on 127.0.0.1, for the tests (the
+// modules mcp, oidc_client_credentials, oidc_rotation and oidc_browser of tests/tests/it/), the
+// examples and the load script (benchmarks/load.sh).
 //
 // Clients:
 // - `bench`/`bench-secret` on the client-credentials grant;

@@ -88,29 +88,6 @@ impl TestKey {
     }
 }
 
-/// A token whose header and payload are the given JSON texts, signed over their base64url form
-/// by `sign` (which returns the base64url signature).
-#[must_use]
-pub fn forge(header: &str, payload: &str, sign: impl FnOnce(&[u8]) -> String) -> String {
-    use base64::Engine as _;
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let message = format!("{}.{}", engine.encode(header), engine.encode(payload));
-    let signature = sign(message.as_bytes());
-    format!("{message}.{signature}")
-}
-
-/// The HMAC signature of `message` under `secret`, base64url.
-#[must_use]
-pub fn hmac(message: &[u8], secret: &[u8], alg: Algorithm) -> String {
-    install_crypto_provider();
-    axum_scopes::jsonwebtoken::crypto::sign(
-        message,
-        &EncodingKey::from_secret(secret).unwrap(),
-        alg,
-    )
-    .expect("HMAC signing")
-}
-
 /// jsonwebtoken needs a process-wide crypto provider before the first signature.
 pub fn install_crypto_provider() {
     axum_scopes::jwt::install_crypto_provider();

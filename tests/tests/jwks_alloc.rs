@@ -1,8 +1,8 @@
 //! `Authenticator::verify` allocates no more than `jsonwebtoken::decode` itself does plus the
 //! granted-scopes list (issue 5, point 6).
 //!
-//! The whole binary runs under a counting allocator, and holds this one test only so that no
-//! other test thread allocates while it counts.
+//! Its own binary: a `#[global_allocator]` counts for the whole binary, and this one holds this
+//! one test only, so that no other test thread allocates while it counts.
 
 use std::alloc::System;
 use std::future::Future;
@@ -12,8 +12,8 @@ use std::task::{Context, Poll, Waker};
 use axum_scopes::jsonwebtoken::{self, Algorithm, DecodingKey, Validation};
 use axum_scopes::jwt::{Key, ScopesClaim};
 use axum_scopes::{Authenticator, Issuer};
-use axum_scopes_tests::now;
 use axum_scopes_tests::provider::{TestKey, fixture};
+use axum_scopes_tests::token::now;
 use serde::Deserialize;
 use serde_json::json;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};

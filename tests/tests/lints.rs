@@ -1,5 +1,9 @@
 //! The macros' expansions are clean under strict lints: this file denies them, and `.ci/run`
 //! runs clippy on it with `-D warnings`.
+//!
+//! Its own binary: the lints are denied at a crate root, so they reach this file's expansions
+//! alone; inside `it/` they would hold every test module to `missing_docs` and clippy's
+//! pedantic and nursery groups.
 #![deny(
     missing_docs,
     unused_qualifications,

@@ -4,7 +4,7 @@
 //! The goal is wire compatibility with `FastAPI`: a client written against `FastAPI`'s OAuth 2.0
 //! tutorial must get the same status and the same JSON body from axum. Every quirk reproduced
 //! here was observed on the real `FastAPI` app; the table at the top of
-//! `tests/tests/password_form.rs` lists them.
+//! `tests/tests/it/password_form.rs` lists them.
 
 use std::fmt;
 

@@ -10,12 +10,16 @@ use utoipa_axum::routes;
 
 axum_scopes::oauth2_password_bearer! {
     /// The scheme.
-    pub Oauth2 { token_url: "token", scopes: { "me" => "Me.", "items" => "Items." } }
+    pub(crate) Oauth2 { token_url: "token", scopes: { "me" => "Me.", "items" => "Items." } }
 }
 
 /// What `current_user` answers when it fails.
 #[derive(utoipa::IntoResponses)]
-pub enum CurrentUserErrors {
+#[allow(
+    dead_code,
+    reason = "read for its OpenAPI answers only: `current_user` fails with an `HttpError`"
+)]
+pub(crate) enum CurrentUserErrors {
     /// No or bad credentials.
     #[response(status = 401, description = "Not authenticated")]
     Unauthorized,

@@ -15,14 +15,14 @@ use axum_scopes::{
     Authenticated, Authenticator, BearerToken, HttpError, Issuer, JwtKeys, Security,
     SecurityScopes, dependency, requires_scopes,
 };
-use axum_scopes_tests::{answer, get as get_request};
+use axum_scopes_tests::request::{answer, get as get_request};
 use http::{Request, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 axum_scopes::oauth2_password_bearer! {
     /// A catalogue with a hierarchy.
-    pub Api {
+    pub(crate) Api {
         token_url: "token",
         scopes: {
             "admin" => "Everything." implies ["items:write", "me"],

@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use axum_scopes::{BearerToken, HttpError, Security, SecurityScopes, dependency, requires_scopes};
+use axum_scopes_tests::request::{call, send};
 use http::{Request, StatusCode};
 use tower::ServiceExt;
 
@@ -131,26 +132,21 @@ fn app(counters: Counters) -> Router {
         .with_state(counters)
 }
 
-async fn call(app: Router, uri: &str, authorization: Option<&str>) -> (StatusCode, String) {
-    let answer = axum_scopes_tests::answer(app, axum_scopes_tests::get(uri, authorization)).await;
-    (answer.status, answer.text())
-}
-
 #[tokio::test]
 async fn accumulation_is_outer_first() {
     let counters = Counters::default();
-    let (_, body) = call(app(counters.clone()), "/items", None).await;
+    let (_, body, _) = call(&app(counters.clone()), "/items", None).await;
     assert_eq!(body, "items me");
-    let (_, body) = call(app(counters.clone()), "/me", None).await;
+    let (_, body, _) = call(&app(counters.clone()), "/me", None).await;
     assert_eq!(body, "me", "a scope required twice is kept once");
-    let (_, body) = call(app(counters), "/status", None).await;
+    let (_, body, _) = call(&app(counters), "/status", None).await;
     assert_eq!(body, "");
 }
 
 #[tokio::test]
 async fn siblings_do_not_leak_scopes() {
     let counters = Counters::default();
-    let (status, body) = call(app(counters.clone()), "/siblings", None).await;
+    let (status, body, _) = call(&app(counters.clone()), "/siblings", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, "items|admin items|");
     assert_eq!(
@@ -163,7 +159,7 @@ async fn siblings_do_not_leak_scopes() {
 #[tokio::test]
 async fn cached_once_per_scope_set() {
     let counters = Counters::default();
-    let (_, body) = call(app(counters.clone()), "/twice", None).await;
+    let (_, body, _) = call(&app(counters.clone()), "/twice", None).await;
     assert_eq!(body, "items me|items me");
     assert_eq!(counters.leaf.load(Ordering::SeqCst), 1);
 }
@@ -171,7 +167,7 @@ async fn cached_once_per_scope_set() {
 #[tokio::test]
 async fn use_cache_false_runs_again() {
     let counters = Counters::default();
-    let (_, body) = call(app(counters.clone()), "/uncached", None).await;
+    let (_, body, _) = call(&app(counters.clone()), "/uncached", None).await;
     assert_eq!(body, "|");
     assert_eq!(counters.leaf.load(Ordering::SeqCst), 2);
 }
@@ -179,7 +175,7 @@ async fn use_cache_false_runs_again() {
 #[tokio::test]
 async fn unscoped_dependency_runs_once_across_scoped_branches() {
     let counters = Counters::default();
-    let (_, body) = call(app(counters.clone()), "/database", None).await;
+    let (_, body, _) = call(&app(counters.clone()), "/database", None).await;
     assert_eq!(body, "7|7");
     assert_eq!(counters.database.load(Ordering::SeqCst), 1);
 }
@@ -187,19 +183,21 @@ async fn unscoped_dependency_runs_once_across_scoped_branches() {
 #[tokio::test]
 async fn cache_lives_for_one_request() {
     let counters = Counters::default();
-    call(app(counters.clone()), "/twice", None).await;
-    call(app(counters.clone()), "/twice", None).await;
+    call(&app(counters.clone()), "/twice", None).await;
+    call(&app(counters.clone()), "/twice", None).await;
     assert_eq!(counters.leaf.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn optional_bearer() {
     let counters = Counters::default();
-    let (_, body) = call(app(counters.clone()), "/optional", None).await;
+    let (_, body, _) = call(&app(counters.clone()), "/optional", None).await;
     assert_eq!(body, "anonymous");
-    let (_, body) = call(app(counters.clone()), "/optional", Some("Basic abc")).await;
+    let basic = Request::get("/optional").header("authorization", "Basic abc");
+    let body = send(&app(counters.clone()), basic).await.text();
     assert_eq!(body, "anonymous");
-    let (_, body) = call(app(counters), "/optional", Some("bearer  abc ")).await;
+    let spaced = Request::get("/optional").header("authorization", "bearer  abc ");
+    let body = send(&app(counters), spaced).await.text();
     assert_eq!(body, "abc");
 }
 

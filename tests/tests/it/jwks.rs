@@ -11,8 +11,8 @@ use axum_scopes::jwt::{
     AuthenticatorBuilder, BuildError, JwksError, JwksOptions, Key, ScopesClaim,
 };
 use axum_scopes::{Authenticator, Issuer, TokenError, dangerous};
-use axum_scopes_tests::now;
-use axum_scopes_tests::provider::{Behaviour, Provider, TestKey, fixture, forge, hmac};
+use axum_scopes_tests::provider::{Behaviour, Provider, TestKey, fixture};
+use axum_scopes_tests::token::{forge, hmac, now};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -877,7 +877,7 @@ async fn garbage_never_panics() {
 
 axum_scopes::oauth2_password_bearer! {
     /// The provider's scopes.
-    pub Provided { token_url: "token", scopes: { "items" => "Read items.", "me" => "Me." } }
+    pub(crate) Provided { token_url: "token", scopes: { "items" => "Read items.", "me" => "Me." } }
 }
 
 #[derive(Clone)]

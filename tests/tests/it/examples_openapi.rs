@@ -3,37 +3,14 @@
 //! the example's security scheme and its per-operation requirement. `api_keys_and_cookies` is
 //! also called in process, for its CSRF rule.
 
-use axum_scopes_tests::{answer, validate_openapi};
+use axum_scopes_tests::openapi::validate_openapi;
+use axum_scopes_tests::request::answer;
 use http::Request;
 use serde_json::{Value, json};
 
-#[path = "../../runtime/examples/auth_code_docs.rs"]
-#[allow(
-    dead_code,
-    reason = "the example's `main` is not called here, its document is"
-)]
-mod auth_code_docs;
-
-#[path = "../../runtime/examples/client_credentials_service.rs"]
-#[allow(
-    dead_code,
-    reason = "the example's `main` is not called here, its document is"
-)]
-mod client_credentials_service;
-
-#[path = "../../runtime/examples/idp_resource_server.rs"]
-#[allow(
-    dead_code,
-    reason = "the example's `main` is not called here, its document is"
-)]
-mod idp_resource_server;
-
-#[path = "../../runtime/examples/api_keys_and_cookies.rs"]
-#[allow(
-    dead_code,
-    reason = "the example's `main` is not called here, its app is"
-)]
-mod api_keys_and_cookies;
+use crate::examples::{
+    api_keys_and_cookies, auth_code_docs, client_credentials_service, idp_resource_server,
+};
 
 fn json_of(openapi: &utoipa::openapi::OpenApi) -> Value {
     serde_json::to_value(openapi).unwrap()

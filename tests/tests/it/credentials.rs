@@ -2,7 +2,6 @@
 //! public surface: handlers on a router, requests via `oneshot`.
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{FromRef, Request, State};
 use axum::routing::get;
 use axum_scopes::credential::{
@@ -11,6 +10,7 @@ use axum_scopes::credential::{
 };
 use axum_scopes::rejection::{CredentialKind, ErrorStyle, Realm};
 use axum_scopes::{AuthConfig, AuthError, HttpError, Scope, Security, SecurityScopes, dependency};
+use axum_scopes_tests::request::{Answer, send};
 use http::request::Parts;
 use http::{HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
@@ -138,15 +138,18 @@ struct Seen {
     body: Value,
 }
 
-async fn send(app: &Router, request: http::request::Builder) -> Seen {
-    let answer = axum_scopes_tests::answer(app.clone(), request.body(Body::empty()).unwrap()).await;
-    let body =
-        serde_json::from_slice(&answer.body).unwrap_or_else(|_| Value::String(answer.text()));
-    Seen {
-        status: answer.status,
-        challenge: answer.header("www-authenticate"),
-        content_type: answer.header("content-type"),
-        body,
+/// An answer compares as what a client sees of it.
+impl PartialEq<Seen> for Answer {
+    fn eq(&self, seen: &Seen) -> bool {
+        let body =
+            serde_json::from_slice(&self.body).unwrap_or_else(|_| Value::String(self.text()));
+        let client_sees = Seen {
+            status: self.status,
+            challenge: self.header("www-authenticate"),
+            content_type: self.header("content-type"),
+            body,
+        };
+        client_sees == *seen
     }
 }
 

@@ -7,14 +7,15 @@ use axum_scopes::jsonwebtoken::Algorithm;
 use axum_scopes::jwt::Key;
 use axum_scopes::openapi::ProtectedResource;
 use axum_scopes::{AuthConfig, Authenticated, Authenticator, Issuer, requires_scopes};
-use axum_scopes_tests::{answer, get as request, now};
+use axum_scopes_tests::request::{answer, get as request};
+use axum_scopes_tests::token::Tokens;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
 axum_scopes::oauth2_password_bearer! {
     /// The resource's scheme.
-    pub Mcp { token_url: "token", scopes: { "tools" => "Call tools.", "admin" => "Administer." } }
+    pub(crate) Mcp { token_url: "token", scopes: { "tools" => "Call tools.", "admin" => "Administer." } }
 }
 
 const ISS: &str = "https://sso.example.com/realms/mcp";
@@ -52,13 +53,8 @@ async fn app() -> (Router, ProtectedResource) {
     (app, metadata)
 }
 
-fn token(scope: &str) -> String {
-    axum_scopes_tests::mint_with(
-        SECRET,
-        Algorithm::HS256,
-        &json!({ "sub": "agent", "iss": ISS, "scope": scope, "exp": now() + 600 }),
-    )
-}
+/// The agent's tokens, signed with [`SECRET`] and issued by [`ISS`].
+const AGENT: Tokens = Tokens::new(SECRET, "agent").issuer(ISS);
 
 const METADATA: &str = "https://api.example.com/.well-known/oauth-protected-resource/mcp";
 
@@ -95,7 +91,7 @@ async fn every_bearer_challenge_points_at_the_metadata() {
             format!("Bearer error=\"invalid_token\", resource_metadata=\"{METADATA}\""),
         ),
         (
-            Some(format!("Bearer {}", token("admin"))),
+            Some(format!("Bearer {}", AGENT.scope("admin"))),
             StatusCode::FORBIDDEN,
             format!(
                 "Bearer error=\"insufficient_scope\", scope=\"tools\", resource_metadata=\"{METADATA}\""
@@ -109,7 +105,7 @@ async fn every_bearer_challenge_points_at_the_metadata() {
     }
     let ok = answer(
         app,
-        request("/mcp", Some(&format!("Bearer {}", token("tools")))),
+        request("/mcp", Some(&format!("Bearer {}", AGENT.scope("tools")))),
     )
     .await;
     assert_eq!(ok.status, StatusCode::OK);

@@ -9,7 +9,8 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use axum_scopes_tests::{client, demo, login, serve, tutorial_cases, via_http};
+use axum_scopes_tests::server::serve;
+use axum_scopes_tests::tutorial::{client, demo, login, tutorial_cases, via_http};
 
 /// The running peer; stops it when dropped if this test started it.
 struct Peer {

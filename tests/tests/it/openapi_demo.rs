@@ -6,22 +6,24 @@
 //! `tests/run-all.sh` (`OPENAPI_SPEC_VALIDATOR` names another executable).
 
 use axum::body::Body;
-use axum_scopes_tests::{demo, token_for, validate_openapi};
+use axum_scopes_tests::openapi::validate_openapi;
+use axum_scopes_tests::request::answer;
+use axum_scopes_tests::token::token_for;
+use axum_scopes_tests::tutorial::demo;
 use http::{Method, Request};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 /// The document as the demo serves it at `/openapi.json`.
 async fn served_document() -> Value {
-    let (status, body) = call(Request::get("/openapi.json").body(Body::empty()).unwrap()).await;
+    let reply = answer(
+        demo(),
+        Request::get("/openapi.json").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let (status, body) = (reply.status.as_u16(), reply.json());
     assert_eq!(status, 200, "/openapi.json: {body}");
     body
-}
-
-/// The demo's status and JSON body (`null` when the body is not JSON).
-async fn call(request: Request<Body>) -> (u16, Value) {
-    let answer = axum_scopes_tests::answer(demo(), request).await;
-    (answer.status.as_u16(), answer.json())
 }
 
 #[tokio::test]
@@ -303,7 +305,8 @@ async fn documented_requirements_are_the_enforced_ones() {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let Some(security) = operation.get("security") else {
-                let (status, body) = call(request(method, path, operation, None)).await;
+                let reply = answer(demo(), request(method, path, operation, None)).await;
+                let (status, body) = (reply.status.as_u16(), reply.json());
                 assert_eq!(
                     status, 200,
                     "{method} {path} documents no security but answers {body}"
@@ -318,7 +321,8 @@ async fn documented_requirements_are_the_enforced_ones() {
                 .map(|scope| scope.as_str().unwrap())
                 .collect();
             assert_eq!(security.as_array().unwrap().len(), 1, "{method} {path}");
-            let (status, body) = call(request(method, path, operation, None)).await;
+            let reply = answer(demo(), request(method, path, operation, None)).await;
+            let (status, body) = (reply.status.as_u16(), reply.json());
             assert_eq!(
                 (status, &body),
                 (401, &json!({ "detail": "Not authenticated" })),
@@ -326,7 +330,8 @@ async fn documented_requirements_are_the_enforced_ones() {
             );
             for granted in subsets(&catalogue) {
                 let token = token_for("johndoe", &granted);
-                let (status, body) = call(request(method, path, operation, Some(&token))).await;
+                let reply = answer(demo(), request(method, path, operation, Some(&token))).await;
+                let (status, body) = (reply.status.as_u16(), reply.json());
                 let satisfied = required.iter().all(|scope| granted.contains(scope));
                 if satisfied {
                     assert_eq!(

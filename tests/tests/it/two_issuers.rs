@@ -13,7 +13,8 @@ use axum::routing::get;
 use axum_scopes::jwt::{JwksOptions, TokenCacheOptions, TokenError, Verified};
 use axum_scopes::{Authenticated, Authenticator, Issuer, dangerous, requires_scopes};
 use axum_scopes_tests::oidc::{ProviderConfig, RealProvider};
-use axum_scopes_tests::{answer, provider::forge};
+use axum_scopes_tests::request::{answer, get as request};
+use axum_scopes_tests::token::forge;
 use base64::Engine as _;
 use serde::Deserialize;
 
@@ -49,7 +50,7 @@ async fn verify(auth: &Authenticator, token: &str) -> Result<Verified<Claims>, T
 async fn call(app: &Router, token: &str) -> (StatusCode, String) {
     let seen = answer(
         app.clone(),
-        axum_scopes_tests::get("/items", Some(&format!("Bearer {token}"))),
+        request("/items", Some(&format!("Bearer {token}"))),
     )
     .await;
     (

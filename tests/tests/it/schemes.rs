@@ -10,21 +10,22 @@ use axum_scopes::jsonwebtoken::Algorithm;
 use axum_scopes::jwt::Key;
 use axum_scopes::openapi::SchemeAddon;
 use axum_scopes::{
-    Authenticated, Authenticator, HttpError, Issuer, JwtKeys, MaybeAuthenticated, Scheme, Security,
+    Authenticated, Authenticator, HttpError, Issuer, MaybeAuthenticated, Scheme, Security,
     SecurityScopes, dependency, requires_scopes,
 };
-use axum_scopes_tests::{now, validate_openapi};
+use axum_scopes_tests::openapi::validate_openapi;
+use axum_scopes_tests::request::{Answer, send};
+use axum_scopes_tests::token::Tokens;
 use http::Request;
-use http::header::{COOKIE, WWW_AUTHENTICATE};
+use http::header::COOKIE;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 axum_scopes::security_scheme! {
     /// People through the authorization-code flow, services through client credentials.
-    pub Idp {
+    pub(crate) Idp {
         oauth2: {
             authorization_code: {
                 authorization_url: "https://idp.example.com/authorize",
@@ -42,7 +43,7 @@ axum_scopes::security_scheme! {
 
 axum_scopes::security_scheme! {
     /// The provider's discovery document.
-    pub Oidc {
+    pub(crate) Oidc {
         openid_connect: { url: "https://idp.example.com/.well-known/openid-configuration" },
         scopes: { "items" => "Read items." },
     }
@@ -50,12 +51,12 @@ axum_scopes::security_scheme! {
 
 axum_scopes::security_scheme! {
     /// A JWT in the `Authorization` header.
-    pub Bearer { http_bearer: { bearer_format: "JWT" }, scopes: { "items" => "Read items." } }
+    pub(crate) Bearer { http_bearer: { bearer_format: "JWT" }, scopes: { "items" => "Read items." } }
 }
 
 axum_scopes::security_scheme! {
     /// Keys for the reporting service.
-    pub Keys {
+    pub(crate) Keys {
         api_key: { header: "X-API-Key" },
         description: "Ask the platform team for a key.",
         scopes: { "reports" => "Read reports." },
@@ -64,12 +65,12 @@ axum_scopes::security_scheme! {
 
 axum_scopes::security_scheme! {
     /// The browser session: the access token in a cookie.
-    pub Session { token_cookie: { name: "access_token" }, scopes: { "items" => "Read items." } }
+    pub(crate) Session { token_cookie: { name: "access_token" }, scopes: { "items" => "Read items." } }
 }
 
 axum_scopes::security_scheme! {
     /// A key in the query string, named as the team wants it documented.
-    pub QueryKey { name: "LegacyKey", api_key: { query: "api_key" } }
+    pub(crate) QueryKey { name: "LegacyKey", api_key: { query: "api_key" } }
 }
 
 const ISS: &str = "https://idp.example.com";
@@ -182,28 +183,17 @@ async fn app() -> (axum::Router, Value) {
     )
 }
 
-fn token(scope: &str) -> String {
-    JwtKeys::hs256(SECRET)
-        .issue(&json!({ "sub": "ann", "iss": ISS, "scope": scope, "exp": now() + 600 }))
-        .unwrap()
-}
+/// ann's tokens, signed with [`SECRET`] and issued by [`ISS`].
+const ANN: Tokens = Tokens::new(SECRET, "ann").issuer(ISS);
 
-async fn send(router: &axum::Router, request: http::request::Builder) -> (StatusCode, Value) {
-    let response = router
-        .clone()
-        .oneshot(request.body(axum::body::Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let challenge = response.headers().get(WWW_AUTHENTICATE).cloned();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-        .await
-        .unwrap();
-    let mut body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if let Some(challenge) = challenge {
-        body["www-authenticate"] = json!(challenge.to_str().unwrap());
+/// The status and the JSON body (`null` when not JSON), the `WWW-Authenticate` challenge folded
+/// into it as a `www-authenticate` member.
+fn seen(answer: &Answer) -> (StatusCode, Value) {
+    let mut body = answer.json();
+    if let Some(challenge) = answer.header("www-authenticate") {
+        body["www-authenticate"] = json!(challenge);
     }
-    (status, body)
+    (answer.status, body)
 }
 
 fn get(path: &str) -> http::request::Builder {
@@ -314,24 +304,24 @@ async fn bearer_kinds_read_the_authorization_header() {
     for path in ["/idp", "/oidc", "/bearer"] {
         let with = |token: String| get(path).header("authorization", format!("Bearer {token}"));
         assert_eq!(
-            send(&app, with(token("items"))).await,
+            seen(&send(&app, with(ANN.scope("items"))).await),
             (StatusCode::OK, json!("ann"))
         );
         // Implication holds for the OAuth2 scheme only: the others' catalogues have none.
-        let implied = send(&app, with(token("items:write"))).await.0;
+        let implied = send(&app, with(ANN.scope("items:write"))).await.status;
         let expected = if path == "/idp" {
             StatusCode::OK
         } else {
             StatusCode::FORBIDDEN
         };
         assert_eq!(implied, expected, "{path}");
-        let (status, body) = send(&app, with(token("me"))).await;
+        let (status, body) = seen(&send(&app, with(ANN.scope("me"))).await);
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(
             body["www-authenticate"], r#"Bearer error="insufficient_scope", scope="items""#,
             "{path}"
         );
-        let (status, body) = send(&app, get(path)).await;
+        let (status, body) = seen(&send(&app, get(path)).await);
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(body["www-authenticate"], "Bearer", "{path}");
     }
@@ -340,52 +330,57 @@ async fn bearer_kinds_read_the_authorization_header() {
 #[tokio::test]
 async fn a_token_cookie_scheme_reads_its_cookie_under_the_csrf_rule() {
     let (app, _) = app().await;
-    let cookie = format!("theme=dark; access_token={}", token("items"));
+    let cookie = format!("theme=dark; access_token={}", ANN.scope("items"));
     let with = |request: http::request::Builder| request.header(COOKIE, cookie.as_str());
     assert_eq!(
-        send(&app, with(get("/session"))).await,
+        seen(&send(&app, with(get("/session"))).await),
         (StatusCode::OK, json!("ann"))
     );
     // The header is not where this scheme's token travels.
-    let header = get("/session").header("authorization", format!("Bearer {}", token("items")));
-    assert_eq!(send(&app, header).await.0, StatusCode::UNAUTHORIZED);
+    let header = get("/session").header("authorization", format!("Bearer {}", ANN.scope("items")));
+    assert_eq!(send(&app, header).await.status, StatusCode::UNAUTHORIZED);
     // A state-changing request from another site is refused before the token is looked at.
     let cross_site = with(Request::builder().method("POST").uri("/session"))
         .header("origin", "https://evil.example");
-    assert_eq!(send(&app, cross_site).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, cross_site).await.status, StatusCode::FORBIDDEN);
     let scripted =
         with(Request::builder().method("POST").uri("/session")).header("x-requested-with", "fetch");
-    assert_eq!(send(&app, scripted).await, (StatusCode::OK, json!("ann")));
+    assert_eq!(
+        seen(&send(&app, scripted).await),
+        (StatusCode::OK, json!("ann"))
+    );
     // Optional: no cookie is anonymous, a bad one is still refused.
     assert_eq!(
-        send(&app, get("/maybe")).await,
+        seen(&send(&app, get("/maybe")).await),
         (StatusCode::OK, Value::Null)
     );
     assert_eq!(
-        send(&app, with(get("/maybe"))).await,
+        seen(&send(&app, with(get("/maybe"))).await),
         (StatusCode::OK, json!("ann"))
     );
     let bad = get("/maybe").header(COOKIE, "access_token=not-a-token");
-    assert_eq!(send(&app, bad).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&app, bad).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn an_api_key_scheme_reads_the_place_it_declares() {
     let (app, _) = app().await;
-    let (status, body) = send(&app, get("/reports").header("x-api-key", KEY)).await;
+    let (status, body) = seen(&send(&app, get("/reports").header("x-api-key", KEY)).await);
     assert_eq!((status, body), (StatusCode::OK, json!("reporting")));
-    let (status, body) = send(&app, get("/reports")).await;
+    let (status, body) = seen(&send(&app, get("/reports")).await);
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["detail"], "Not authenticated");
     assert_eq!(body["www-authenticate"], "APIKey");
-    let (status, body) = send(&app, get("/reports").header("x-api-key", "guess")).await;
+    let (status, body) = seen(&send(&app, get("/reports").header("x-api-key", "guess")).await);
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["detail"], "Could not validate credentials");
     // The query scheme: in the query, not in a header.
-    let query = send(&app, get(&format!("/legacy?api_key={KEY}"))).await;
+    let query = seen(&send(&app, get(&format!("/legacy?api_key={KEY}"))).await);
     assert_eq!(query, (StatusCode::OK, json!("reporting")));
     assert_eq!(
-        send(&app, get("/legacy").header("x-api-key", KEY)).await.0,
+        send(&app, get("/legacy").header("x-api-key", KEY))
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
 }

@@ -13,16 +13,19 @@ use axum_scopes::routing::{SecureRouter, router_security};
 use axum_scopes::{
     BearerToken, HttpError, JwtKeys, Security, SecurityScopes, dependency, requires_scopes,
 };
-use axum_scopes_tests::{answer, get, mint_with, now, serve, validate_openapi};
+use axum_scopes_tests::openapi::validate_openapi;
+use axum_scopes_tests::request::{answer, call, get};
+use axum_scopes_tests::server::serve;
+use axum_scopes_tests::token::Tokens;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 axum_scopes::oauth2_password_bearer! {
     /// The scheme of this app.
-    pub Api {
+    pub(crate) Api {
         token_url: "token",
         scopes: {
             "admin" => "Administer.",
@@ -96,30 +99,28 @@ fn app() -> (Router, utoipa::openapi::OpenApi) {
     (router.with_state(keys), document)
 }
 
-fn token(scopes: &[&str]) -> String {
-    mint_with(
-        SECRET,
-        axum_scopes::jsonwebtoken::Algorithm::HS256,
-        &json!({ "sub": "ann", "scopes": scopes, "exp": now() + 600 }),
-    )
-}
-
-async fn call(path: &str, scopes: &[&str]) -> (StatusCode, String, String) {
-    let authorization = format!("Bearer {}", token(scopes));
-    let answer = answer(app().0, get(path, Some(&authorization))).await;
-    let challenge = answer.header("www-authenticate").unwrap_or_default();
-    (answer.status, answer.text(), challenge)
-}
+/// ann's tokens, signed with [`SECRET`].
+const ANN: Tokens = Tokens::new(SECRET, "ann");
 
 #[tokio::test]
 async fn the_innermost_dependency_sees_router_scopes_outer_first_then_the_handlers() {
-    let (status, body, _) = call("/admin/v1/me", &["me", "items", "admin"]).await;
+    let (status, body, _) = call(
+        &app().0,
+        "/admin/v1/me",
+        Some(&ANN.scopes(&["me", "items", "admin"])),
+    )
+    .await;
     assert_eq!(
         (status, body.as_str()),
         (StatusCode::OK, "ann: admin items me")
     );
     // The handler's own scope is missing: the handler's chain names all three.
-    let (status, body, challenge) = call("/admin/v1/me", &["items", "admin"]).await;
+    let (status, body, challenge) = call(
+        &app().0,
+        "/admin/v1/me",
+        Some(&ANN.scopes(&["items", "admin"])),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, r#"{"detail":"Not enough permissions"}"#);
     assert_eq!(challenge, r#"Bearer scope="admin items me""#);
@@ -127,14 +128,21 @@ async fn the_innermost_dependency_sees_router_scopes_outer_first_then_the_handle
 
 #[tokio::test]
 async fn a_handler_without_security_of_its_own_is_guarded_by_each_router() {
-    let (status, body, _) = call("/admin/v1/plain", &["items", "admin"]).await;
+    let (status, body, _) = call(
+        &app().0,
+        "/admin/v1/plain",
+        Some(&ANN.scopes(&["items", "admin"])),
+    )
+    .await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "plain"));
     // The outer router answers first, with its own scope.
-    let (status, _, challenge) = call("/admin/v1/plain", &["items"]).await;
+    let (status, _, challenge) =
+        call(&app().0, "/admin/v1/plain", Some(&ANN.scopes(&["items"]))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(challenge, r#"Bearer scope="admin""#);
     // Then the inner one, with both, outer first.
-    let (status, _, challenge) = call("/admin/v1/plain", &["admin"]).await;
+    let (status, _, challenge) =
+        call(&app().0, "/admin/v1/plain", Some(&ANN.scopes(&["admin"]))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(challenge, r#"Bearer scope="admin items""#);
     // Without a token at all.
@@ -142,9 +150,9 @@ async fn a_handler_without_security_of_its_own_is_guarded_by_each_router() {
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.text(), r#"{"detail":"Not authenticated"}"#);
     // Outside the secured routers nothing is required; an unknown path under them stays 404.
-    let (status, body, _) = call("/open", &[]).await;
+    let (status, body, _) = call(&app().0, "/open", Some(&ANN.scopes(&[]))).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "open"));
-    let (status, _, _) = call("/admin/v1/nothing", &[]).await;
+    let (status, _, _) = call(&app().0, "/admin/v1/nothing", Some(&ANN.scopes(&[]))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -214,7 +222,7 @@ async fn a_plain_axum_router_enforces_the_requirement_too() {
         async move {
             let response = client
                 .get(url)
-                .bearer_auth(token(scopes))
+                .bearer_auth(ANN.scopes(scopes))
                 .send()
                 .await
                 .unwrap();

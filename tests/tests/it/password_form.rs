@@ -54,7 +54,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use axum_scopes::OAuth2PasswordRequestForm;
 use axum_scopes::password::OAuth2PasswordRequestFormStrict;
-use axum_scopes_tests::answer;
+use axum_scopes_tests::request::answer;
 use http::header::CONTENT_TYPE;
 use http::{Request, StatusCode};
 use serde_json::{Value, json};

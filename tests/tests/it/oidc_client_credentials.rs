@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum_scopes::jsonwebtoken::{Algorithm, decode_header};
 use axum_scopes::{Authenticated, Authenticator, Issuer, dangerous, requires_scopes};
 use axum_scopes_tests::oidc::{ProviderConfig, RealProvider};
-use axum_scopes_tests::{answer, get as request};
+use axum_scopes_tests::request::call;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use serde_json::Value;
 
 axum_scopes::security_scheme! {
     /// Services on the client-credentials grant of the provider.
-    pub Service {
+    pub(crate) Service {
         oauth2: { client_credentials: { token_url: "http://127.0.0.1/token" } },
         scopes: { "items" => "Read items.", "me" => "Read yourself." },
     }
@@ -32,17 +32,6 @@ struct Claims {
 #[requires_scopes("items")]
 async fn items(claims: Authenticated<Claims, Service>) -> String {
     format!("items for {}", claims.into_inner().sub)
-}
-
-/// The status, body and `WWW-Authenticate` of `GET /items` with `token`.
-async fn call(app: &Router, token: &str) -> (StatusCode, String, String) {
-    let seen = answer(
-        app.clone(),
-        request("/items", Some(&format!("Bearer {token}"))),
-    )
-    .await;
-    let challenge = seen.header("www-authenticate").unwrap_or_default();
-    (seen.status, seen.text(), challenge)
 }
 
 /// `token` with one character of its payload changed, its signature kept.
@@ -78,18 +67,18 @@ async fn client_credentials_tokens_verify_through_discovery() {
             (algorithm, Some("at+jwt")),
             "RFC 9068 tokens of {resource}"
         );
-        let (status, body, _) = call(&app, &token).await;
+        let (status, body, _) = call(&app, "/items", Some(&token)).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "items for bench"));
 
         let lesser = provider.client_credentials("me", resource).await;
-        let (status, _, challenge) = call(&app, &lesser).await;
+        let (status, _, challenge) = call(&app, "/items", Some(&lesser)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{resource}");
         assert_eq!(
             challenge,
             r#"Bearer error="insufficient_scope", scope="items""#
         );
 
-        let (status, _, challenge) = call(&app, &tampered(&token)).await;
+        let (status, _, challenge) = call(&app, "/items", Some(&tampered(&token))).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{resource}");
         assert_eq!(challenge, r#"Bearer error="invalid_token""#);
 
@@ -100,7 +89,7 @@ async fn client_credentials_tokens_verify_through_discovery() {
             "urn:axum-scopes:es256"
         };
         let foreign = provider.client_credentials("items", other).await;
-        let (status, _, challenge) = call(&app, &foreign).await;
+        let (status, _, challenge) = call(&app, "/items", Some(&foreign)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{resource}");
         assert_eq!(challenge, r#"Bearer error="invalid_token""#);
     }

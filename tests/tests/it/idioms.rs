@@ -9,14 +9,15 @@ use axum_scopes::{
     Authenticated, Authenticator, BearerToken, HttpError, Issuer, JwtKeys, Security,
     SecurityScopes, TokenError, dependency, requires_scopes, scoped,
 };
-use axum_scopes_tests::{answer, get, mint_with, now};
+use axum_scopes_tests::request::call;
+use axum_scopes_tests::token::{Tokens, mint_with, now};
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
 axum_scopes::oauth2_password_bearer! {
     /// The scheme of these apps.
-    pub Api { token_url: "token", scopes: { "items" => "Read items.", "me" => "Read yourself." } }
+    pub(crate) Api { token_url: "token", scopes: { "items" => "Read items.", "me" => "Read yourself." } }
 }
 
 const SECRET: &[u8] = b"a secret of at least thirty-two bytes, for tests";
@@ -124,26 +125,15 @@ fn substate_app() -> Router {
         .with_state(state)
 }
 
-fn token(scopes: &[&str]) -> String {
-    mint_with(
-        SECRET,
-        axum_scopes::jsonwebtoken::Algorithm::HS256,
-        &json!({ "sub": "ann", "scopes": scopes, "exp": now() + 600 }),
-    )
-}
-
-async fn get_with(app: Router, path: &str, token: &str) -> (StatusCode, String, String) {
-    let authorization = format!("Bearer {token}");
-    let answer = answer(app, get(path, Some(&authorization))).await;
-    let challenge = answer.header("www-authenticate").unwrap_or_default();
-    (answer.status, answer.text(), challenge)
-}
+/// ann's tokens, signed with [`SECRET`].
+const ANN: Tokens = Tokens::new(SECRET, "ann");
 
 #[tokio::test]
 async fn a_dependency_takes_a_substate() {
-    let (status, body, _) = get_with(substate_app(), "/items", &token(&["items"])).await;
+    let (status, body, _) = call(&substate_app(), "/items", Some(&ANN.scopes(&["items"]))).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "hello ann"));
-    let (status, body, challenge) = get_with(substate_app(), "/items", &token(&["me"])).await;
+    let (status, body, challenge) =
+        call(&substate_app(), "/items", Some(&ANN.scopes(&["me"]))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, r#"{"detail":"Not enough permissions"}"#);
     assert_eq!(challenge, r#"Bearer scope="items""#);
@@ -151,15 +141,15 @@ async fn a_dependency_takes_a_substate() {
 
 #[tokio::test]
 async fn associated_functions_are_handlers_and_dependencies() {
-    let (status, body, _) = get_with(substate_app(), "/me", &token(&["me"])).await;
+    let (status, body, _) = call(&substate_app(), "/me", Some(&ANN.scopes(&["me"]))).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ann"));
-    let (status, _, challenge) = get_with(substate_app(), "/me", &token(&["items"])).await;
+    let (status, _, challenge) = call(&substate_app(), "/me", Some(&ANN.scopes(&["items"]))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(challenge, r#"Bearer scope="me""#);
     // The associated dependency's own scope reaches the innermost dependency.
-    let (status, body, _) = get_with(substate_app(), "/reader", &token(&["items"])).await;
+    let (status, body, _) = call(&substate_app(), "/reader", Some(&ANN.scopes(&["items"]))).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "reader ann"));
-    let (status, _, challenge) = get_with(substate_app(), "/reader", &token(&[])).await;
+    let (status, _, challenge) = call(&substate_app(), "/reader", Some(&ANN.scopes(&[]))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(challenge, r#"Bearer scope="items""#);
 }
@@ -167,17 +157,31 @@ async fn associated_functions_are_handlers_and_dependencies() {
 #[tokio::test]
 async fn aliases_and_renamed_imports_behave_as_the_names_they_stand_for() {
     // `User` = `Security<current_user>` gets the handler's scope, then its own `#[security]`.
-    let (status, body, _) = get_with(substate_app(), "/aliased-me", &token(&["me", "items"])).await;
+    let (status, body, _) = call(
+        &substate_app(),
+        "/aliased-me",
+        Some(&ANN.scopes(&["me", "items"])),
+    )
+    .await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ann"));
-    let (status, _, challenge) = get_with(substate_app(), "/aliased-me", &token(&["me"])).await;
+    let (status, _, challenge) =
+        call(&substate_app(), "/aliased-me", Some(&ANN.scopes(&["me"]))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(challenge, r#"Bearer scope="me items""#);
     // In a dependency, under a renamed `Security`: outer scopes first.
-    let (status, body, _) =
-        get_with(substate_app(), "/aliased-read", &token(&["me", "items"])).await;
+    let (status, body, _) = call(
+        &substate_app(),
+        "/aliased-read",
+        Some(&ANN.scopes(&["me", "items"])),
+    )
+    .await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "reader ann"));
-    let (status, _, challenge) =
-        get_with(substate_app(), "/aliased-read", &token(&["items"])).await;
+    let (status, _, challenge) = call(
+        &substate_app(),
+        "/aliased-read",
+        Some(&ANN.scopes(&["items"])),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(challenge, r#"Bearer scope="me items""#);
 }
@@ -211,14 +215,14 @@ async fn a_renamed_authenticated_requires_the_handler_scopes() {
     let app = Router::new()
         .route("/guarded", routing::get(guarded_renamed))
         .with_state(authenticator().await);
-    let (status, body, _) = get_with(app.clone(), "/guarded", &issuer_token(&json!(ISSUER))).await;
+    let (status, body, _) = call(&app, "/guarded", Some(&issuer_token(&json!(ISSUER)))).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ann"));
     let lesser = mint_with(
         SECRET,
         axum_scopes::jsonwebtoken::Algorithm::HS256,
         &json!({ "sub": "ann", "iss": ISSUER, "scope": "me", "exp": now() + 600 }),
     );
-    let (status, _, challenge) = get_with(app, "/guarded", &lesser).await;
+    let (status, _, challenge) = call(&app, "/guarded", Some(&lesser)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         challenge,
@@ -239,10 +243,11 @@ async fn the_short_path_needs_only_the_authenticator_in_the_state() {
     let app = Router::new()
         .route("/guarded", routing::get(guarded))
         .with_state(authenticator().await);
-    let (status, body, _) = get_with(app.clone(), "/guarded", &issuer_token(&json!(ISSUER))).await;
+    let (status, body, _) = call(&app, "/guarded", Some(&issuer_token(&json!(ISSUER)))).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ann"));
     // RFC 9068 §4: `iss` is one string; a list holding the issuer is refused.
-    let (status, _, challenge) = get_with(app, "/guarded", &issuer_token(&json!([ISSUER]))).await;
+    let (status, _, challenge) =
+        call(&app, "/guarded", Some(&issuer_token(&json!([ISSUER])))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(challenge, r#"Bearer error="invalid_token""#);
 }

@@ -2,7 +2,7 @@
 //! `axum_scopes`: the fields of a bad token, a missing scope, an unknown `kid`, a provider
 //! outage and an acceptance, and never a byte of the token.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -10,8 +10,8 @@ use axum::routing::get;
 use axum_scopes::jsonwebtoken::Algorithm;
 use axum_scopes::jwt::JwksOptions;
 use axum_scopes::{Authenticated, Authenticator, Issuer, dangerous, requires_scopes};
-use axum_scopes_tests::now;
 use axum_scopes_tests::provider::{Behaviour, Provider, TestKey};
+use axum_scopes_tests::token::now;
 use serde::Deserialize;
 use serde_json::json;
 use tower::ServiceExt;
@@ -21,7 +21,7 @@ use tracing_subscriber::{Layer, Registry};
 
 axum_scopes::oauth2_password_bearer! {
     /// The scheme of the guarded routes.
-    pub Observed { token_url: "token", scopes: { "items" => "Read items.", "admin" => "All." } }
+    pub(crate) Observed { token_url: "token", scopes: { "items" => "Read items.", "admin" => "All." } }
 }
 
 #[derive(Clone, Deserialize)]
@@ -134,9 +134,27 @@ impl Setup {
 
 /// Runs `f` with a subscriber capturing every event on this thread.
 async fn captured<F: std::future::Future<Output = ()>>(capture: &Capture, f: F) {
-    let subscriber = Registry::default().with(capture.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = capture_here(capture);
     f.await;
+}
+
+/// Sets a subscriber capturing every event on this thread, until the guard drops.
+///
+/// The other tests of this binary run on other threads without a subscriber, and tracing caches
+/// a callsite's interest for the whole process when a thread first reaches it. While a single
+/// dispatcher exists, that interest is asked of the reaching thread's own default
+/// (tracing-core 0.1.36, tokio-rs/tracing#3611): a callsite that another test reaches first while
+/// this capture is set is cached as "never", and its events do not come here even from this
+/// thread. A global default set once before the first capture (a `Registry` without layers,
+/// which keeps nothing) makes every capture a second dispatcher, and with two, every callsite's
+/// interest is asked of each of them.
+fn capture_here(capture: &Capture) -> tracing::subscriber::DefaultGuard {
+    static GLOBAL_DEFAULT: Once = Once::new();
+    GLOBAL_DEFAULT.call_once(|| {
+        // Should another global default exist already, it is a dispatcher as good as this one.
+        let _ = tracing::subscriber::set_global_default(Registry::default());
+    });
+    tracing::subscriber::set_default(Registry::default().with(capture.clone()))
 }
 
 /// The one event of the last request, checked to carry no token bytes.

@@ -11,6 +11,8 @@ use axum_scopes::{
     AuthConfig, Authenticated, AuthenticatedBy, Authenticator, HttpError, Issuer,
     MaybeAuthenticated, Security, dependency, requires_scopes,
 };
+use axum_scopes_tests::request::{call, send};
+use axum_scopes_tests::token::Tokens;
 use http::{Request, StatusCode};
 use serde_json::{Value, json};
 
@@ -18,7 +20,7 @@ const SECRET: &[u8] = b"a test secret of at least thirty-two bytes";
 
 axum_scopes::oauth2_password_bearer! {
     /// The API's scheme.
-    pub Api { token_url: "token", scopes: { "items" => "Read items.", "admin" => "Everything." } }
+    pub(crate) Api { token_url: "token", scopes: { "items" => "Read items.", "admin" => "Everything." } }
 }
 
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -101,59 +103,39 @@ async fn app() -> Router {
         })
 }
 
-fn token(scope: &str) -> String {
-    let claims = json!({ "sub": "alice", "scope": scope, "exp": axum_scopes_tests::now() + 600 });
-    axum_scopes_tests::mint_with(SECRET, Algorithm::HS256, &claims)
-}
-
-async fn call(path: &str, authorization: Option<String>) -> (StatusCode, Option<String>, Value) {
-    let answer = axum_scopes_tests::answer(
-        app().await,
-        axum_scopes_tests::get(path, authorization.as_deref()),
-    )
-    .await;
-    (
-        answer.status,
-        answer.header("www-authenticate"),
-        answer.json(),
-    )
-}
+/// alice's tokens, signed with [`SECRET`].
+const ALICE: Tokens = Tokens::new(SECRET, "alice");
 
 #[tokio::test]
 async fn rfc_6750_answers() {
-    let (status, challenge, _) = call("/items", None).await;
+    let (status, _, challenge) = call(&app().await, "/items", None).await;
     assert_eq!(
-        (status, challenge.as_deref()),
-        (StatusCode::UNAUTHORIZED, Some("Bearer"))
+        (status, challenge.as_str()),
+        (StatusCode::UNAUTHORIZED, "Bearer")
     );
 
-    let (status, challenge, body) = call("/items", Some("Bearer not.a.token".into())).await;
+    let (status, body, challenge) = call(&app().await, "/items", Some("not.a.token")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        challenge.as_deref(),
-        Some(r#"Bearer error="invalid_token""#)
-    );
-    assert_eq!(body, json!({ "detail": "Could not validate credentials" }));
+    assert_eq!(challenge, r#"Bearer error="invalid_token""#);
+    assert_eq!(body, r#"{"detail":"Could not validate credentials"}"#);
 
-    let (status, challenge, body) =
-        call("/items", Some(format!("Bearer {}", token("admin")))).await;
+    let (status, body, challenge) = call(&app().await, "/items", Some(&ALICE.scope("admin"))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
-        challenge.as_deref(),
-        Some(r#"Bearer error="insufficient_scope", scope="items""#)
+        challenge,
+        r#"Bearer error="insufficient_scope", scope="items""#
     );
-    assert_eq!(body, json!({ "detail": "Not enough permissions" }));
+    assert_eq!(body, r#"{"detail":"Not enough permissions"}"#);
 
-    let (status, challenge, _) = call("/items", Some("Bearer two words".into())).await;
+    let (status, _, challenge) = call(&app().await, "/items", Some("two words")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        challenge
-            .unwrap()
-            .starts_with(r#"Bearer error="invalid_request""#)
-    );
+    assert!(challenge.starts_with(r#"Bearer error="invalid_request""#));
 
-    let (status, _, body) = call("/items", Some(format!("Bearer {}", token("items")))).await;
-    assert_eq!((status, body), (StatusCode::OK, json!({ "sub": "alice" })));
+    let (status, body, _) = call(&app().await, "/items", Some(&ALICE.scope("items"))).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, r#"{"sub":"alice"}"#)
+    );
 }
 
 #[tokio::test]
@@ -163,71 +145,61 @@ async fn any_of_and_nested_requirements() {
         ("items", StatusCode::OK),
         ("other", StatusCode::FORBIDDEN),
     ] {
-        let (status, _, _) = call("/either", Some(format!("Bearer {}", token(scope)))).await;
+        let (status, _, _) = call(&app().await, "/either", Some(&ALICE.scope(scope))).await;
         assert_eq!(status, expected, "scope {scope}");
     }
     // The handler's `items` and the dependency's `admin` both reach the guard.
-    let (status, challenge, _) = call("/admin", Some(format!("Bearer {}", token("admin")))).await;
+    let (status, _, challenge) = call(&app().await, "/admin", Some(&ALICE.scope("admin"))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
-        challenge.as_deref(),
-        Some(r#"Bearer error="insufficient_scope", scope="items admin""#)
+        challenge,
+        r#"Bearer error="insufficient_scope", scope="items admin""#
     );
-    let (status, _, _) = call("/admin", Some(format!("Bearer {}", token("items admin")))).await;
+    let (status, _, _) = call(&app().await, "/admin", Some(&ALICE.scope("items admin"))).await;
     assert_eq!(status, StatusCode::OK);
-}
-
-async fn send(request: Request<axum::body::Body>) -> (StatusCode, Value) {
-    let answer = axum_scopes_tests::answer(app().await, request).await;
-    (answer.status, answer.json())
 }
 
 #[tokio::test]
 async fn token_in_a_cookie() {
-    let cookie = format!("session={}", token("items"));
+    let cookie = format!("session={}", ALICE.scope("items"));
     let get = Request::get("/cookie").header("cookie", &cookie);
+    let answer = send(&app().await, get).await;
     assert_eq!(
-        send(get.body(axum::body::Body::empty()).unwrap()).await,
+        (answer.status, answer.json()),
         (StatusCode::OK, json!({ "sub": "alice" }))
     );
     // A state-changing request authenticated by a cookie needs the CSRF header.
     let post = Request::post("/cookie").header("cookie", &cookie);
-    assert_eq!(
-        send(post.body(axum::body::Body::empty()).unwrap()).await.0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(send(&app().await, post).await.status, StatusCode::FORBIDDEN);
     let post = Request::post("/cookie")
         .header("cookie", &cookie)
         .header("x-requested-with", "fetch");
-    assert_eq!(
-        send(post.body(axum::body::Body::empty()).unwrap()).await.0,
-        StatusCode::OK
-    );
-    let wrong_scope = format!("session={}", token("admin"));
+    assert_eq!(send(&app().await, post).await.status, StatusCode::OK);
+    let wrong_scope = format!("session={}", ALICE.scope("admin"));
     let get = Request::get("/cookie").header("cookie", wrong_scope);
-    assert_eq!(
-        send(get.body(axum::body::Body::empty()).unwrap()).await.0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(send(&app().await, get).await.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn optional_authentication() {
-    let (status, _, body) = call("/maybe", None).await;
+    let (status, body, _) = call(&app().await, "/maybe", None).await;
     assert_eq!(
-        (status, body),
-        (StatusCode::OK, json!({ "sub": null })),
+        (status, body.as_str()),
+        (StatusCode::OK, r#"{"sub":null}"#),
         "anonymous passes"
     );
-    let (status, _, body) = call("/maybe", Some(format!("Bearer {}", token("items")))).await;
-    assert_eq!((status, body), (StatusCode::OK, json!({ "sub": "alice" })));
-    let (status, _, _) = call("/maybe", Some("Bearer not.a.token".into())).await;
+    let (status, body, _) = call(&app().await, "/maybe", Some(&ALICE.scope("items"))).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, r#"{"sub":"alice"}"#)
+    );
+    let (status, _, _) = call(&app().await, "/maybe", Some("not.a.token")).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
         "an invalid token is still rejected"
     );
-    let (status, _, _) = call("/maybe", Some(format!("Bearer {}", token("admin")))).await;
+    let (status, _, _) = call(&app().await, "/maybe", Some(&ALICE.scope("admin"))).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,

@@ -6,8 +6,8 @@ use std::time::Duration;
 use axum_scopes::jsonwebtoken::Algorithm;
 use axum_scopes::jwt::{JwksOptions, Key, TokenCacheOptions};
 use axum_scopes::{Authenticator, Issuer, TokenError, dangerous};
-use axum_scopes_tests::now;
 use axum_scopes_tests::provider::{Provider, TestKey, fixture};
+use axum_scopes_tests::token::now;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -247,7 +247,7 @@ mod jwt_keys {
 
     use axum_scopes::jwt::{Subject, TokenCacheOptions};
     use axum_scopes::{JwtKeys, TokenError};
-    use axum_scopes_tests::now;
+    use axum_scopes_tests::token::now;
     use serde::Deserialize;
     use serde_json::{Value, json};
 

@@ -31,10 +31,8 @@ use axum_scopes::jsonwebtoken::jwk::Jwk;
 use axum_scopes::jsonwebtoken::{Algorithm, EncodingKey, crypto};
 use axum_scopes::jwt::{AuthenticatorBuilder, DEFAULT_MAX_TOKEN_LEN, Key};
 use axum_scopes::{Authenticator, Issuer, TokenError, dangerous};
-use axum_scopes_tests::now;
-use axum_scopes_tests::provider::{
-    Provider, TestKey, fixture, forge, hmac, install_crypto_provider,
-};
+use axum_scopes_tests::provider::{Provider, TestKey, fixture, install_crypto_provider};
+use axum_scopes_tests::token::{forge, hmac, now};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum_scopes::jwt::{GrantedScopes, Key};
 use axum_scopes::{Authenticator, Issuer, JwtKeys, TokenError};
 use axum_scopes_demo::DEFAULT_SECRET_KEY;
-use axum_scopes_tests::{answer, demo, get, mint_raw, now};
+use axum_scopes_tests::request::{answer, get};
+use axum_scopes_tests::token::{mint_raw, now};
+use axum_scopes_tests::tutorial::demo;
 use serde_json::Value;
 
 const ISS: &str = "https://issuer.test";

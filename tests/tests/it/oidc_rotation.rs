@@ -17,7 +17,8 @@ use axum_scopes::jsonwebtoken::{Algorithm, decode_header};
 use axum_scopes::jwt::{JwksOptions, TokenCacheOptions, TokenError, Verified};
 use axum_scopes::{Authenticated, Authenticator, Issuer, dangerous, requires_scopes};
 use axum_scopes_tests::oidc::{ProviderConfig, RealProvider};
-use axum_scopes_tests::{answer, provider::forge};
+use axum_scopes_tests::request::call;
+use axum_scopes_tests::token::forge;
 use serde::Deserialize;
 
 /// The audience the tokens are asked for (RFC 8707 `resource`); the provider signs them with its
@@ -31,7 +32,7 @@ const SLACK: Duration = Duration::from_secs(1);
 
 axum_scopes::security_scheme! {
     /// Services on the client-credentials grant of the provider.
-    pub Service {
+    pub(crate) Service {
         oauth2: { client_credentials: { token_url: "http://127.0.0.1/token" } },
         scopes: { "items" => "Read items." },
     }
@@ -68,21 +69,6 @@ fn unknown_kid(kid: &str) -> String {
     )
 }
 
-/// The status and `WWW-Authenticate` of `GET /items` with `token`.
-async fn call(app: &Router, token: &str) -> (StatusCode, String) {
-    let seen = answer(
-        app.clone(),
-        axum_scopes_tests::get("/items", Some(&format!("Bearer {token}"))),
-    )
-    .await;
-    let challenge = seen
-        .headers
-        .get("www-authenticate")
-        .map(|value| value.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (seen.status, challenge)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_follows_a_key_rotation_and_survives_the_provider_down() {
     let mut config = ProviderConfig::new();
@@ -110,7 +96,7 @@ async fn discovery_follows_a_key_rotation_and_survives_the_provider_down() {
         .await
         .expect("a token of the current key");
     assert_eq!(verified.claims.sub, "bench");
-    assert_eq!(call(&app, &old).await.0, StatusCode::OK);
+    assert_eq!(call(&app, "/items", Some(&old)).await.0, StatusCode::OK);
 
     // Past the build's rate limit, a `kid` nobody has makes the authenticator fetch the keys:
     // the last fetch is now.
@@ -174,14 +160,14 @@ async fn discovery_follows_a_key_rotation_and_survives_the_provider_down() {
     );
     assert_eq!(verified.claims.sub, "bench");
     assert!(verified.scopes.iter().any(|scope| scope == "items"));
-    assert_eq!(call(&app, &new).await.0, StatusCode::OK);
+    assert_eq!(call(&app, "/items", Some(&new)).await.0, StatusCode::OK);
 
     // The withdrawn key's token: no key carries `rotation-1` any more.
     assert!(
         matches!(verify(&auth, &old).await, Err(TokenError::UnknownKey)),
         "the withdrawn key's token"
     );
-    let (status, challenge) = call(&app, &old).await;
+    let (status, _, challenge) = call(&app, "/items", Some(&old)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(
         challenge.contains(r#"error="invalid_token""#),
@@ -200,7 +186,7 @@ async fn with_the_provider_down(auth: &Authenticator, app: &Router, new: &str) {
         .await
         .expect("a loaded key, provider down");
     assert_eq!(verified.claims.sub, "bench");
-    assert_eq!(call(app, new).await.0, StatusCode::OK);
+    assert_eq!(call(app, "/items", Some(new)).await.0, StatusCode::OK);
 
     // A `kid` nobody has seen, past the rate limit: the refresh it causes fails, so the key may
     // exist but cannot be had: 503, not 401.
@@ -213,11 +199,14 @@ async fn with_the_provider_down(auth: &Authenticator, app: &Router, new: &str) {
         ),
         "an unknown kid with the provider down"
     );
-    assert_eq!(call(app, &unknown).await.0, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        call(app, "/items", Some(&unknown)).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     // The failed refresh kept the keys it had.
     assert!(
         verify(auth, new).await.is_ok(),
         "a loaded key after a failed refresh"
     );
-    assert_eq!(call(app, new).await.0, StatusCode::OK);
+    assert_eq!(call(app, "/items", Some(new)).await.0, StatusCode::OK);
 }

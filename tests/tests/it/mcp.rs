@@ -16,7 +16,7 @@ use serde_json::Value;
 
 axum_scopes::oauth2_password_bearer! {
     /// The MCP server's scheme.
-    pub Mcp { token_url: "token", scopes: { "tools" => "Call the server's tools." } }
+    pub(crate) Mcp { token_url: "token", scopes: { "tools" => "Call the server's tools." } }
 }
 
 #[derive(Clone, Deserialize)]

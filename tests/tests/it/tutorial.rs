@@ -1,7 +1,9 @@
 //! The tutorial's behaviour: in process through the router, and end to end against the demo on
 //! a real 127.0.0.1 port with a real HTTP client.
 
-use axum_scopes_tests::{client, demo, login, serve, tutorial_cases, via_http, via_router};
+use axum_scopes_tests::server::serve;
+use axum_scopes_tests::token::now;
+use axum_scopes_tests::tutorial::{client, demo, login, tutorial_cases, via_http, via_router};
 
 #[tokio::test]
 async fn in_process() {
@@ -71,7 +73,7 @@ async fn issued_token_shape() {
         .verify(token)
         .unwrap();
     let exp = claims["exp"].as_u64().unwrap();
-    let expected = axum_scopes_tests::now() + 30 * 60;
+    let expected = now() + 30 * 60;
     assert!(
         exp.abs_diff(expected) <= 5,
         "exp {exp} should be near {expected}"
