@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+#[cfg(doc)]
+use super::error::JwksError;
+
 /// How remote key sets are fetched and refreshed.
 ///
 /// ```
