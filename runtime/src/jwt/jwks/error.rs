@@ -5,9 +5,6 @@ use std::error::Error;
 use http::StatusCode;
 use tokio::time::error::Elapsed;
 
-#[cfg(doc)]
-use super::options::JwksOptions;
-
 /// The cause kept as [`JwksError`]'s source: the HTTP client's, TLS's or
 /// tokio's error, boxed so that no client library becomes public API.
 pub(crate) type BoxError = Box<dyn Error + Send + Sync>;
@@ -25,8 +22,8 @@ pub enum JwksError {
     /// without them, and `https` fetches then fail as [`JwksError::Http`].)
     #[error("HTTP client could not be built")]
     Client(#[source] BoxError),
-    /// The provider did not answer within [`JwksOptions::connect_timeout`]
-    /// or [`JwksOptions::timeout`]; the source is tokio's `Elapsed`.
+    /// The provider did not answer within [`JwksOptions::connect_timeout`](super::JwksOptions::connect_timeout)
+    /// or [`JwksOptions::timeout`](super::JwksOptions::timeout); the source is tokio's `Elapsed`.
     #[error("provider did not answer in time")]
     Timeout(#[source] BoxError),
     /// The URL could not be parsed, or connecting, the TLS handshake or
@@ -40,7 +37,7 @@ pub enum JwksError {
     /// match exactly. Configure the URL the redirect points to.
     #[error("provider answered {0}")]
     Status(StatusCode),
-    /// The body is larger than [`JwksOptions::max_response_size`].
+    /// The body is larger than [`JwksOptions::max_response_size`](super::JwksOptions::max_response_size).
     #[error("response exceeds {limit} bytes")]
     TooLarge {
         /// The configured limit.

@@ -2,9 +2,6 @@
 
 use std::time::Duration;
 
-#[cfg(doc)]
-use super::error::JwksError;
-
 /// How remote key sets are fetched and refreshed.
 ///
 /// ```
@@ -79,7 +76,7 @@ impl JwksOptions {
     }
 
     /// Largest response body accepted, for discovery documents and key sets
-    /// alike; a larger one fails the fetch ([`JwksError::TooLarge`]) and the
+    /// alike; a larger one fails the fetch ([`JwksError::TooLarge`](super::JwksError::TooLarge)) and the
     /// keys already held stay in use.
     ///
     /// Defaults to 256 KiB.
