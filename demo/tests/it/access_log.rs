@@ -1,4 +1,4 @@
-//! The demo's request log (one event per request from a small middleware, tracing-subscriber's
+//! The demo's request log (one event per request from a small tower service, tracing-subscriber's
 //! formatter on tracing-appender's writer), read from the real binary's stdout: one line per request with
 //! the path but never the query, the line of an idle server written at once, every line there
 //! by the time the demo has exited (a request finished during the shutdown included), nothing
@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::{Demo, send_login};
 
-/// What every request line holds between its level and its fields.
-const ON_RESPONSE: &str = "access: request ";
+/// What every request line holds between its level and its method.
+const ON_RESPONSE: &str = "  INFO access: ";
 
 /// `count` GET requests of `path` on one keep-alive connection, with `headers` (each ending in
 /// `\r\n`); the statuses.
@@ -56,10 +56,9 @@ fn requests(lines: &[String]) -> Vec<&String> {
         .collect()
 }
 
-/// Whether `line` is `2026-12-03T12:00:00.123456Z  INFO access: request method=GET
-/// path="<path>" status=<status> micros=52`.
+/// Whether `line` is `2026-12-03T12:00:00.123456Z  INFO access: GET <path> <status> 52us`.
 fn is_request_line(line: &str, method: &str, path: &str, status: u16) -> bool {
-    let Some((stamp, rest)) = line.split_once("  INFO ") else {
+    let Some((stamp, rest)) = line.split_once(ON_RESPONSE) else {
         return false;
     };
     let stamp_ok = stamp.len() == 27
@@ -71,9 +70,10 @@ fn is_request_line(line: &str, method: &str, path: &str, status: u16) -> bool {
             26 => b == b'Z',
             _ => b.is_ascii_digit(),
         });
-    let Some(micros) = rest.strip_prefix(&format!(
-        "{ON_RESPONSE}method={method} path={path:?} status={status} micros="
-    )) else {
+    let Some(micros) = rest
+        .strip_prefix(&format!("{method} {path} {status} "))
+        .and_then(|rest| rest.strip_suffix("us"))
+    else {
         return false;
     };
     let micros_ok = !micros.is_empty() && micros.bytes().all(|b| b.is_ascii_digit());

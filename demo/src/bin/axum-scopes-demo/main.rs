@@ -3,13 +3,11 @@
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+mod access_log;
 mod serve;
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
 use axum_scopes_demo::{AppState, DEFAULT_SECRET_KEY, PUBLIC_ROUTES, app, openapi};
 use tracing::Level;
 use tracing_subscriber::EnvFilter;
@@ -66,34 +64,13 @@ async fn main() {
     }
     let secret = secret.as_deref().unwrap_or(DEFAULT_SECRET_KEY);
     let router = app(AppState::new(secret.as_bytes()));
-    // The request log: one event per request at info with the method, the path (never the
-    // query, which may carry credentials), the status and the time taken. Left out when
-    // `RUST_LOG` turns it off, so `RUST_LOG=warn` costs nothing per request.
-    let router = if tracing::enabled!(target: "access", Level::INFO) {
-        router.layer(axum::middleware::from_fn(access_log))
+    // The request log (access_log.rs): one event per request, left out when `RUST_LOG` turns
+    // it off, so `RUST_LOG=warn` costs nothing per request.
+    if tracing::enabled!(target: "access", Level::INFO) {
+        serve::serve(listener, access_log::AccessLog(router), header_timeout).await;
     } else {
-        router
-    };
-    serve::serve(listener, router, header_timeout).await;
-}
-
-/// The request log's one event per request, of target `access`: `method`, `path` (without the
-/// query), `status` and `micros` (the time to the response's head). A middleware rather than
-/// tower-http's `TraceLayer`: without a span per request the line costs less, see
-/// benchmarks/README.md.
-async fn access_log(request: Request, next: Next) -> Response {
-    let (method, uri) = (request.method().clone(), request.uri().clone());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    tracing::info!(
-        target: "access",
-        %method,
-        path = uri.path(),
-        status = response.status().as_u16(),
-        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        "request"
-    );
-    response
+        serve::serve(listener, router, header_timeout).await;
+    }
 }
 
 /// What the command line asks for.

@@ -19,13 +19,17 @@
 //! `axum::serve(..).with_graceful_shutdown(..)` replaces this file, with [`SHUTDOWN_GRACE`] as
 //! a `tokio::time::timeout` around it.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Router;
+use axum::extract::Request;
+use axum::response::Response;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::Service;
 
 /// How long a client may take to send a request's headers, by default
 /// (`--header-read-timeout`).
@@ -34,8 +38,13 @@ pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long requests in flight may take to finish after the shutdown signal.
 pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves `router` on `listener` until SIGTERM or Ctrl-C, then shuts down gracefully.
-pub(crate) async fn serve(listener: TcpListener, router: Router, header_timeout: Duration) {
+/// Serves `router` (the app's `Router`, or it wrapped in the request log) on `listener` until
+/// SIGTERM or Ctrl-C, then shuts down gracefully.
+pub(crate) async fn serve<S>(listener: TcpListener, router: S, header_timeout: Duration)
+where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
