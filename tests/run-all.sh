@@ -6,8 +6,9 @@
 # absent), openapi-spec-validator from PyPI in target/venv for it/openapi_demo.rs,
 # examples_openapi.rs, router_security.rs and schemes.rs, and oidc-provider from npm in
 # target/oidc-provider for it/mcp.rs, oidc_client_credentials.rs, oidc_rotation.rs and
-# oidc_browser.rs (node and npm are on the machine). Idempotent: when everything is there it only
-# runs cargo.
+# oidc_browser.rs (node and npm are on the machine), and Debian's redis-server for it/revocation.rs
+# (installed as root when missing; the tests start and stop their own servers, so the package's
+# service is kept from starting). Idempotent: when everything is there it only runs cargo.
 #
 #   bash tests/run-all.sh [extra `cargo test` arguments]
 set -euo pipefail
@@ -23,6 +24,25 @@ if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
     echo "run-all: installing chromium and chromium-driver" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+if ! command -v redis-server >/dev/null; then
+    if [[ "$(id -u)" -ne 0 ]]; then
+        echo "run-all: redis-server is missing; install it as root: apt-get install -y redis-server" >&2
+        exit 1
+    fi
+    echo "run-all: installing redis-server" >&2
+    # The tests start their own servers: keep the package's service from starting.
+    policy=/usr/sbin/policy-rc.d
+    made_policy=""
+    if [[ ! -e "$policy" ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    if [[ -n "$made_policy" ]]; then
+        rm -f "$policy"
+    fi
 fi
 
 venv="$root/target/venv"
@@ -48,5 +68,6 @@ export OPENAPI_SPEC_VALIDATOR="$validator"
 export OIDC_PROVIDER_SCRIPT="$oidc/provider.mjs"
 export CHROMIUM=/usr/bin/chromium
 export CHROMEDRIVER=/usr/bin/chromedriver
+export REDIS_SERVER="$(command -v redis-server)"
 
 exec cargo test --workspace --locked "$@"

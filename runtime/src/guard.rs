@@ -221,6 +221,9 @@ async fn verify<C: DeserializeOwned + DependencyOutput>(
                 TokenError::KeysUnavailable => AuthError::from(AuthErrorKind::KeysUnavailable {
                     source: Some(Box::new(TokenError::KeysUnavailable)),
                 }),
+                TokenError::RevocationsUnavailable => {
+                    AuthError::from(AuthErrorKind::RevocationsUnavailable)
+                }
                 error => AuthError::invalid_token(error),
             };
             let event = Event {
@@ -309,7 +312,10 @@ impl Event<'_, '_> {
         missing: Option<&'static str>,
         required: Option<&SecurityScopes>,
     ) {
-        let keys_unavailable = matches!(error.kind(), AuthErrorKind::KeysUnavailable { .. });
+        let keys_unavailable = matches!(
+            error.kind(),
+            AuthErrorKind::KeysUnavailable { .. } | AuthErrorKind::RevocationsUnavailable
+        );
         let enabled = if keys_unavailable {
             tracing::enabled!(target: "axum_scopes", tracing::Level::WARN)
         } else {

@@ -59,6 +59,7 @@ pub mod jwt;
 pub mod openapi;
 pub mod password;
 pub mod rejection;
+pub mod revocation;
 pub mod routing;
 pub mod scheme;
 pub mod scope;

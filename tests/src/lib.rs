@@ -10,6 +10,7 @@ pub mod browser;
 pub mod oidc;
 pub mod openapi;
 pub mod provider;
+pub mod redis;
 pub mod request;
 pub mod server;
 pub mod token;

@@ -53,6 +53,9 @@ pub(crate) struct Accepted {
     /// ([`Accepted::kept_claims`]), so later hits of that type clone them instead of parsing
     /// the payload again.
     kept: OnceLock<Box<dyn Any + Send + Sync>>,
+    /// The revocation check's memo: the generation it was last found clean at, and its
+    /// claims as revocation reads them.
+    pub(crate) revocation: crate::revocation::Memo,
 }
 
 /// A `kid` longer than this is cut for the log.
@@ -103,7 +106,31 @@ impl Accepted {
             source: fresh.source,
             kid: fresh.kid.map(kid_for_log),
             kept: OnceLock::new(),
+            revocation: crate::revocation::Memo::default(),
         })
+    }
+
+    /// The token's `iss` (`""` without one), `jti` and `exp`, for revoking it.
+    pub(crate) fn revocation_target(&self) -> (String, Option<String>, u64) {
+        #[derive(serde::Deserialize)]
+        struct Target {
+            #[serde(default)]
+            iss: Option<serde_json::Value>,
+            #[serde(default)]
+            jti: Option<serde_json::Value>,
+        }
+        let text = |value: Option<serde_json::Value>| match value {
+            Some(serde_json::Value::String(text)) => Some(text),
+            _ => None,
+        };
+        let target = serde_json::from_slice::<Target>(&self.payload).ok();
+        let (iss, jti) = target.map_or((None, None), |t| (text(t.iss), text(t.jti)));
+        (iss.unwrap_or_default(), jti, self.deadline)
+    }
+
+    /// The decoded payload, as verified.
+    pub(crate) fn payload(&self) -> &[u8] {
+        &self.payload
     }
 
     /// The claims, deserialized from the payload.

@@ -24,6 +24,7 @@ use super::policy::{Rules, RulesSpec, Source};
 use super::verifier::{Verifier, log_refused};
 use super::verify::Refused;
 use crate::credential::AuthConfig;
+use crate::revocation::{Revocation, RevocationError, Revocations};
 
 /// Verifies bearer tokens against the keys of one or more [`Issuer`]s.
 ///
@@ -96,6 +97,7 @@ pub struct AuthenticatorBuilder {
     scopes_claim: ScopesClaim,
     config: AuthConfig,
     cache: TokenCacheOptions,
+    revocations: Option<Revocations>,
     #[cfg(feature = "jwks")]
     pub(crate) jwks: JwksOptions,
 }
@@ -165,6 +167,14 @@ impl AuthenticatorBuilder {
     /// and `nbf` are checked against the clock and its key is found still in its key set.
     pub fn token_cache(mut self, options: TokenCacheOptions) -> Self {
         self.cache = options;
+        self
+    }
+
+    /// Checks every accepted token, cache hits included, against `revocations` (see
+    /// [`crate::revocation`]): a revoked token is refused with 401 `invalid_token`, every token
+    /// with 503 while the revocations cannot be vouched for. Keep a clone to revoke with.
+    pub fn revocations(mut self, revocations: Revocations) -> Self {
+        self.revocations = Some(revocations);
         self
     }
 
@@ -238,7 +248,12 @@ impl AuthenticatorBuilder {
         if sources.is_empty() {
             return Err(BuildError::NoKeys);
         }
-        let verifier = Arc::new(Verifier::new(sources, self.max_token_len, self.cache));
+        let verifier = Arc::new(Verifier::new(
+            sources,
+            self.max_token_len,
+            self.cache,
+            self.revocations,
+        ));
         #[cfg(feature = "jwks")]
         let remotes = remotes
             .into_iter()
@@ -277,6 +292,7 @@ impl Authenticator {
             scopes_claim: ScopesClaim::default(),
             config: AuthConfig::default(),
             cache: TokenCacheOptions::default(),
+            revocations: None,
             #[cfg(feature = "jwks")]
             jwks: JwksOptions::default(),
         }
@@ -341,6 +357,33 @@ impl Authenticator {
             log_refused(&refused, self.issuer_of(&refused));
             refused.error
         })
+    }
+
+    /// Revokes `token` (the bytes after `Bearer `) on `revocations` until its `exp`: a logout
+    /// endpoint's call. The token must be one this authenticator accepts; one already revoked
+    /// is revoked again, which changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`RevocationError::InvalidToken`] when the token is refused for another reason,
+    /// [`RevocationError::NoTokenId`] when it has no `jti`, and the errors of
+    /// [`Revocations::revoke`].
+    pub async fn revoke_token(
+        &self,
+        token: &[u8],
+        revocations: &Revocations,
+    ) -> Result<(), RevocationError> {
+        let (iss, jti, exp) = match self.accept(token).await {
+            Ok(accepted) => accepted.revocation_target(),
+            Err(refused) if matches!(refused.error, TokenError::Revoked) => return Ok(()),
+            // Past the bound this replica refuses every token anyway; the client retries.
+            Err(refused) if matches!(refused.error, TokenError::RevocationsUnavailable) => {
+                return Err(RevocationError::Unavailable { source: None });
+            }
+            Err(refused) => return Err(RevocationError::InvalidToken(refused.error)),
+        };
+        let jti = jti.ok_or(RevocationError::NoTokenId)?;
+        revocations.revoke(Revocation::token(iss, jti, exp)).await
     }
 
     /// The token's [`Accepted`] record, or why it was refused, without a log event (the

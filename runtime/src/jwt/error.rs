@@ -123,6 +123,20 @@ pub enum TokenError {
     /// exist. An answer of `503 Service Unavailable` fits better than 401.
     #[error("verification keys are unavailable")]
     KeysUnavailable,
+    /// A revocation names the token (its `jti`, or its `sub` or `client_id` with a cutoff
+    /// after its `iat`; see [`crate::revocation`]). The signature and claims were valid.
+    #[error("token has been revoked")]
+    Revoked,
+    /// Revocation is configured, the token lacks the `jti` or `iat` it needs, and
+    /// [`Unrevocable::Refuse`](crate::revocation::Unrevocable::Refuse) (the default) refuses
+    /// such tokens.
+    #[error("token cannot be revoked (no `jti` or no `iat`)")]
+    Unrevocable,
+    /// The replica cannot vouch that its copy of the revocations is current (Redis unreachable
+    /// longer than the bound, or not yet read): the token may be revoked elsewhere, so it is
+    /// refused. An answer of `503 Service Unavailable` fits better than 401.
+    #[error("revocations are unavailable")]
+    RevocationsUnavailable,
     /// [`AuthenticatorBuilder::require_access_token_type`](super::AuthenticatorBuilder::require_access_token_type)
     /// is set and the header's `typ` is neither `at+jwt` nor
     /// `application/at+jwt` (RFC 9068 §4; compared case-insensitively). The
@@ -144,7 +158,7 @@ impl TokenError {
     /// `malformed`, `disallowed_algorithm`, `invalid_signature`, `critical_header`, `expired`,
     /// `not_yet_valid`, `missing_claim`, `invalid_issuer`, `invalid_audience`,
     /// `invalid_claims`, `invalid_key`, `unknown_key`, `ambiguous_key`, `keys_unavailable`,
-    /// `wrong_type`, `no_signing_key` or `signing`.
+    /// `revoked`, `unrevocable`, `revocations_unavailable`, `wrong_type`, `no_signing_key` or `signing`.
     #[must_use]
     pub fn reason(&self) -> &'static str {
         match self {
@@ -163,6 +177,9 @@ impl TokenError {
             Self::UnknownKey => "unknown_key",
             Self::AmbiguousKey => "ambiguous_key",
             Self::KeysUnavailable => "keys_unavailable",
+            Self::Revoked => "revoked",
+            Self::Unrevocable => "unrevocable",
+            Self::RevocationsUnavailable => "revocations_unavailable",
             Self::WrongType => "wrong_type",
             Self::NoSigningKey => "no_signing_key",
             Self::Signing(_) => "signing",

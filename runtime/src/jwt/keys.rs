@@ -28,6 +28,7 @@ use super::key::Key;
 use super::policy::{Rules, RulesSpec, Source};
 use super::verifier::{Verifier, log_refused};
 use super::verify::Refused;
+use crate::revocation::Revocations;
 
 /// RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
 const MIN_HS256_SECRET_LEN: usize = 32;
@@ -90,6 +91,7 @@ struct KeysInner {
     max_token_len: usize,
     scopes_claim: ScopesClaim,
     cache_options: TokenCacheOptions,
+    revocations: Option<Revocations>,
     /// The one key under the rules built from the fields above, with its verified-token
     /// cache; rebuilt (cache emptied) by every setter, so no entry outlives the policy that
     /// accepted it.
@@ -196,7 +198,13 @@ impl JwtKeys {
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             scopes_claim: ScopesClaim::ScopeOrScopes,
             cache_options: TokenCacheOptions::default(),
-            verifier: Arc::new(Verifier::new(Vec::new(), 0, TokenCacheOptions::disabled())),
+            revocations: None,
+            verifier: Arc::new(Verifier::new(
+                Vec::new(),
+                0,
+                TokenCacheOptions::disabled(),
+                None,
+            )),
         };
         inner.rebuild();
         Self {
@@ -290,6 +298,15 @@ impl JwtKeys {
     #[must_use]
     pub fn token_cache(self, options: TokenCacheOptions) -> Self {
         self.configure(|inner| inner.cache_options = options)
+    }
+
+    /// Checks every token [`JwtKeys::verify_scoped`] and [`JwtKeys::verify`] accept, cache hits
+    /// included, against `revocations` (see [`crate::revocation`]): a revoked token is refused
+    /// with [`TokenError::Revoked`], every token with [`TokenError::RevocationsUnavailable`]
+    /// while the revocations cannot be vouched for.
+    #[must_use]
+    pub fn revocations(self, revocations: Revocations) -> Self {
+        self.configure(|inner| inner.revocations = Some(revocations))
     }
 
     /// How many verified tokens the cache of [`JwtKeys::verify_scoped`] holds now (0 when it
@@ -472,6 +489,7 @@ impl KeysInner {
             vec![source],
             self.max_token_len,
             self.cache_options,
+            self.revocations.clone(),
         ));
     }
 }

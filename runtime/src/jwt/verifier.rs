@@ -5,8 +5,9 @@
 //!
 //! Every accepted token, served from any tier of the cache or just verified, passes one
 //! function, [`Verifier::admit`]: the exact bytes, the time window (`exp` plus the leeway,
-//! `nbf`/`iat` minus it) and its key still in its key set. A check that must hold on every
-//! accepted token goes there and nowhere else.
+//! `nbf`/`iat` minus it), its key still in its key set, and, when revocation is configured, no
+//! revocation naming it ([`crate::revocation`]). A check that must hold on every accepted token
+//! goes there and nowhere else.
 //!
 //! The verifier knows nothing of where keys come from: its owner replaces a key set with
 //! [`Verifier::replace_keys`] (the JWKS client does, after a refresh), and a refused token names
@@ -20,6 +21,7 @@ use super::clock;
 use super::error::TokenError;
 use super::policy::{KeySet, Source};
 use super::verify::{self, Refused};
+use crate::revocation::{Refusal, Revocations};
 
 /// Key sources, the cache, and the one path of a token.
 pub(crate) struct Verifier {
@@ -28,6 +30,7 @@ pub(crate) struct Verifier {
     named: bool,
     max_token_len: usize,
     cache: Option<TokenCache>,
+    revocations: Option<Revocations>,
 }
 
 /// Why [`Verifier::admit`] would not serve an accepted token.
@@ -41,6 +44,26 @@ enum Unfit {
     NotYetValid,
     /// The key that verified it has left its key set.
     KeyGone,
+    /// A revocation names it, it cannot be revoked, or the revocations are not current.
+    Revocation(Refusal),
+}
+
+impl Unfit {
+    /// What the caller is told.
+    fn error(self) -> TokenError {
+        match self {
+            Self::Expired => {
+                TokenError::Expired(jsonwebtoken::errors::ErrorKind::ExpiredSignature.into())
+            }
+            Self::NotYetValid => {
+                TokenError::NotYetValid(jsonwebtoken::errors::ErrorKind::ImmatureSignature.into())
+            }
+            Self::OtherToken | Self::KeyGone => TokenError::UnknownKey,
+            Self::Revocation(Refusal::Revoked) => TokenError::Revoked,
+            Self::Revocation(Refusal::Unrevocable) => TokenError::Unrevocable,
+            Self::Revocation(Refusal::Unavailable) => TokenError::RevocationsUnavailable,
+        }
+    }
 }
 
 impl Verifier {
@@ -50,12 +73,14 @@ impl Verifier {
         sources: Vec<Source>,
         max_token_len: usize,
         cache: TokenCacheOptions,
+        revocations: Option<Revocations>,
     ) -> Self {
         Self {
             named: sources.iter().any(|source| source.rules.name.is_some()),
             sources: sources.into_boxed_slice(),
             max_token_len,
             cache: TokenCache::new(cache),
+            revocations,
         }
     }
 
@@ -80,6 +105,14 @@ impl Verifier {
                 }
                 // Another token in the same slot: a miss; this one is verified and takes it.
                 Err(Unfit::OtherToken) => {}
+                // Verifying it again would change nothing: refused as it is. A revoked
+                // token's entry goes; while the revocations are not current, entries stay.
+                Err(unfit @ Unfit::Revocation(refusal)) => {
+                    if refusal != Refusal::Unavailable {
+                        cache.forget(digest);
+                    }
+                    return Err(Refused::of(&hit, unfit.error()));
+                }
                 Err(_) => cache.forget(digest),
             }
         }
@@ -94,27 +127,16 @@ impl Verifier {
         let accepted = verify::check(token, &self.sources, self.named, now)?;
         match self.admit(&accepted, token, now) {
             Ok(()) => Ok(accepted),
-            Err(unfit) => {
-                // Only a clock that moved past a second's edge since `jsonwebtoken` read it,
-                // or keys replaced meanwhile, get here.
-                let error = match unfit {
-                    Unfit::Expired => TokenError::Expired(
-                        jsonwebtoken::errors::ErrorKind::ExpiredSignature.into(),
-                    ),
-                    Unfit::NotYetValid => TokenError::NotYetValid(
-                        jsonwebtoken::errors::ErrorKind::ImmatureSignature.into(),
-                    ),
-                    Unfit::OtherToken | Unfit::KeyGone => TokenError::UnknownKey,
-                };
-                Err(Refused::of(&accepted, error))
-            }
+            // Besides revocation, only a clock that moved past a second's edge since
+            // `jsonwebtoken` read it, or keys replaced meanwhile, get here.
+            Err(unfit) => Err(Refused::of(&accepted, unfit.error())),
         }
     }
 
     /// The checks every accepted token passes before it is served, at `now`, whichever tier of
     /// the cache held it or if it was just verified: `presented` is exactly its bytes (compared
-    /// in constant time), its time window holds `now`, and the key that verified it is still
-    /// in its key set.
+    /// in constant time), its time window holds `now`, the key that verified it is still in
+    /// its key set, and no revocation names it (while the revocations are current).
     fn admit(&self, accepted: &Accepted, presented: &[u8], now: u64) -> Result<(), Unfit> {
         if !constant_time_eq::constant_time_eq(&accepted.token, presented) {
             return Err(Unfit::OtherToken);
@@ -131,6 +153,13 @@ impl Verifier {
             .is_some_and(|source| source.keys.load().contains(accepted.key));
         if !present {
             return Err(Unfit::KeyGone);
+        }
+        if let Some(revocations) = &self.revocations {
+            revocations
+                .shared
+                .mirror
+                .admit(&accepted.revocation, accepted.payload())
+                .map_err(Unfit::Revocation)?;
         }
         Ok(())
     }
@@ -230,7 +259,7 @@ mod tests {
             scopes: ScopesClaim::ScopeOrScopes,
         }));
         let keys = rules.key_set(vec![key()]);
-        Verifier::new(vec![Source::new(rules, keys)], 8 * 1024, cache)
+        Verifier::new(vec![Source::new(rules, keys)], 8 * 1024, cache, None)
     }
 
     fn key() -> Key {

@@ -139,6 +139,14 @@ pub enum AuthErrorKind {
         #[source]
         source: Option<Box<dyn StdError + Send + Sync + 'static>>,
     },
+    /// When revocation is configured and this replica cannot vouch that its copy of the
+    /// revocations is current (`TokenError::RevocationsUnavailable`): the token may have been
+    /// revoked elsewhere.
+    ///
+    /// 503 `Service Unavailable` with `Retry-After: 5`, without a challenge: the client did
+    /// nothing wrong.
+    #[error("the revocations cannot be vouched for")]
+    RevocationsUnavailable,
 }
 
 impl AuthErrorKind {
@@ -155,6 +163,7 @@ impl AuthErrorKind {
             Self::InsufficientScope { .. } => "insufficient_scope",
             Self::CrossSiteRequest => "cross_site_request",
             Self::KeysUnavailable { .. } => "keys_unavailable",
+            Self::RevocationsUnavailable => "revocations_unavailable",
         }
     }
 
@@ -167,7 +176,9 @@ impl AuthErrorKind {
             }
             Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             Self::InsufficientScope { .. } | Self::CrossSiteRequest => StatusCode::FORBIDDEN,
-            Self::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::KeysUnavailable { .. } | Self::RevocationsUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -183,7 +194,7 @@ impl AuthErrorKind {
             Self::InvalidToken { .. } | Self::InvalidApiKey => "Could not validate credentials",
             Self::InsufficientScope { .. } => "Not enough permissions",
             Self::CrossSiteRequest => "Cross-site request rejected",
-            Self::KeysUnavailable { .. } => "Service Unavailable",
+            Self::KeysUnavailable { .. } | Self::RevocationsUnavailable => "Service Unavailable",
         }
     }
 }
@@ -335,7 +346,8 @@ impl AuthError {
                 ..
             }
             | AuthErrorKind::CrossSiteRequest
-            | AuthErrorKind::KeysUnavailable { .. } => return None,
+            | AuthErrorKind::KeysUnavailable { .. }
+            | AuthErrorKind::RevocationsUnavailable => return None,
         };
         let params = [
             realm.map(|realm| ("realm", realm.as_str())),
@@ -382,10 +394,15 @@ impl IntoResponse for AuthError {
         if let Some(challenge) = self.challenge() {
             response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
         }
-        if matches!(self.kind, AuthErrorKind::KeysUnavailable { .. }) {
+        let retry_after = match self.kind {
+            AuthErrorKind::KeysUnavailable { .. } => Some("10"),
+            AuthErrorKind::RevocationsUnavailable => Some("5"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from_static("10"));
+                .insert(RETRY_AFTER, HeaderValue::from_static(seconds));
         }
         response
     }

@@ -28,6 +28,7 @@ mod openapi_demo;
 mod parity;
 mod password_form;
 mod resource_metadata;
+mod revocation;
 mod router_security;
 mod schemes;
 mod scopes;
