@@ -7,13 +7,19 @@
 // - `docs`, a public client (no secret, PKCE) on the authorization-code grant, for Swagger UI:
 //   its redirect URIs are OIDC_DOCS_REDIRECT_URIS (comma-separated), by default
 //   `http://127.0.0.1:8080/docs/oauth2-redirect` (the auth_code_docs example). Its login and
-//   consent pages are oidc-provider's development ones: any login and password sign in.
+//   consent pages are oidc-provider's development ones: any login and password sign in;
+// - `rs`/`rs-secret`, a resource server: it gets no token, it only introspects (HTTP Basic or
+//   client_id and client_secret in the form).
 //
 // A token's audience is the resource it was asked for (RFC 8707 `resource`):
 // `urn:axum-scopes:es256` and `urn:axum-scopes:rs256` give RFC 9068 `at+jwt` tokens signed ES256
 // and RS256; any other `urn:axum-scopes:..` or `http://127.0.0.1:<port>..` resource (a server of
 // the tests) gets tokens signed with the first key's algorithm. Each may be granted `items me tools`
 // and `reports:read reports:write` (the client_credentials_service example).
+// `urn:axum-scopes:opaque` gives opaque tokens instead, living OIDC_OPAQUE_TTL seconds (600 by
+// default; the others live an hour): `rs` (or the token's own client) introspects them at
+// /token/introspection (RFC 7662) and their client revokes them at /token/revocation (RFC 7009),
+// both listed by the discovery document.
 //
 // Keys are generated at start: by default `ES256:bench-es256,RS256:bench-rs256`; OIDC_PROVIDER_KEYS
 // gives another list of `ALG:kid` (ES256 or RS256), so a restart can rotate to new keys.
@@ -45,6 +51,8 @@ const firstAlg = keys[0].alg;
 // oidc-provider's default for ID tokens is RS256, which a key set without an RSA key cannot sign.
 const idTokenAlg = keys.some((key) => key.alg === 'RS256') ? 'RS256' : firstAlg;
 
+const opaqueTTL = Number(process.env.OIDC_OPAQUE_TTL ?? 600);
+
 const docsRedirects = (process.env.OIDC_DOCS_REDIRECT_URIS ?? 'http://127.0.0.1:8080/docs/oauth2-redirect')
   .split(',');
 
@@ -73,6 +81,14 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'none',
       id_token_signed_response_alg: idTokenAlg,
     },
+    {
+      client_id: 'rs',
+      client_secret: 'rs-secret',
+      grant_types: [],
+      redirect_uris: [],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
   ],
   jwks: { keys },
   // Every login names an account: the development login page accepts any login and password.
@@ -80,6 +96,14 @@ const provider = new Provider(issuer, {
   features: {
     clientCredentials: { enabled: true },
     devInteractions: { enabled: true },
+    introspection: {
+      enabled: true,
+      allowedPolicy: (ctx, client, token) => client.clientId === 'rs' || client.clientId === token.clientId,
+    },
+    revocation: {
+      enabled: true,
+      allowedPolicy: (ctx, client, token) => client.clientId === token.clientId,
+    },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => 'urn:axum-scopes:es256',
@@ -88,8 +112,12 @@ const provider = new Provider(issuer, {
         if (!resource.startsWith('urn:axum-scopes:') && !resource.startsWith('http://127.0.0.1:')) {
           throw new Error(`unknown resource ${resource}`);
         }
+        const scope = 'items me tools reports:read reports:write';
+        if (resource === 'urn:axum-scopes:opaque') {
+          return { scope, audience: resource, accessTokenTTL: opaqueTTL, accessTokenFormat: 'opaque' };
+        }
         return {
-          scope: 'items me tools reports:read reports:write',
+          scope,
           audience: resource,
           accessTokenTTL: 3600,
           accessTokenFormat: 'jwt',

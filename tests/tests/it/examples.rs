@@ -28,3 +28,10 @@ pub(crate) mod idp_resource_server;
     reason = "the example's `main` is not called here, its app is"
 )]
 pub(crate) mod api_keys_and_cookies;
+
+#[path = "../../../runtime/examples/logout_replicas.rs"]
+#[allow(
+    dead_code,
+    reason = "the example's `main` is not called here, its app is"
+)]
+pub(crate) mod logout_replicas;

@@ -400,3 +400,54 @@ async fn redis_down_fails_closed_and_nothing_is_lost_when_it_returns() {
     assert_eq!(status(&client, &late, &during).await, 401);
     assert_eq!(status(&client, &late, &valid).await, 200);
 }
+
+/// The cargo example `logout_replicas`, three times on one Redis: a token signed by one replica,
+/// logged out through another, is refused by all three; "log out everywhere" too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_logout_replicas_example_holds_across_its_replicas() {
+    let redis = RedisServer::start();
+    let secret = b"an example secret every replica shares, 32+ bytes";
+    let mut bases = Vec::new();
+    for _ in 0..3 {
+        let options = RedisOptions::new(redis.url()).currency_bound(Duration::from_secs(1));
+        let revocations = Revocations::redis(options, RevocationOptions::default()).unwrap();
+        while !revocations.is_current() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        bases.push(serve(crate::examples::logout_replicas::app(secret, revocations).await).await);
+    }
+    let client = reqwest::Client::new();
+    let sign_in = |base: String| {
+        let client = client.clone();
+        async move {
+            let answer = client
+                .post(format!("{base}/token"))
+                .form(&[("username", "alice")])
+                .send()
+                .await
+                .unwrap();
+            answer.text().await.unwrap()
+        }
+    };
+    let first = sign_in(bases[0].clone()).await;
+    let second = sign_in(bases[1].clone()).await;
+    for base in &bases {
+        assert_eq!(status(&client, base, &first).await, 200);
+        assert_eq!(status(&client, base, &second).await, 200);
+    }
+    assert_eq!(logout_on(&client, &bases[2], &first).await, 204);
+    for base in &bases {
+        until(&client, base, &first, 401, Duration::from_secs(1)).await;
+        assert_eq!(status(&client, base, &second).await, 200);
+    }
+    let everywhere = client
+        .post(format!("{}/logout-everywhere", bases[1]))
+        .bearer_auth(&second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(everywhere.status(), 204);
+    for base in &bases {
+        until(&client, base, &second, 401, Duration::from_secs(1)).await;
+    }
+}
