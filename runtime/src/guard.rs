@@ -221,6 +221,11 @@ async fn verify<C: DeserializeOwned + DependencyOutput>(
                 TokenError::KeysUnavailable => AuthError::from(AuthErrorKind::KeysUnavailable {
                     source: Some(Box::new(TokenError::KeysUnavailable)),
                 }),
+                TokenError::IntrospectionUnavailable => {
+                    AuthError::from(AuthErrorKind::KeysUnavailable {
+                        source: Some(Box::new(TokenError::IntrospectionUnavailable)),
+                    })
+                }
                 TokenError::RevocationsUnavailable => {
                     AuthError::from(AuthErrorKind::RevocationsUnavailable)
                 }

@@ -15,6 +15,8 @@ use super::accepted::{Accepted, Verified};
 use super::cache::{TokenCacheOptions, TokenCacheStats};
 use super::claims::ScopesClaim;
 use super::error::{DEFAULT_MAX_TOKEN_LEN, TokenError};
+#[cfg(feature = "jwks")]
+use super::introspection::{Introspector, is_jwt_shaped};
 use super::issuer::Issuer;
 #[cfg(feature = "jwks")]
 use super::issuer::RemoteSpec;
@@ -51,6 +53,9 @@ struct Inner {
     /// The remote side of each source of the verifier, by index (`None` for fixed keys).
     #[cfg(feature = "jwks")]
     remotes: Vec<Option<Arc<Remote>>>,
+    /// The introspection client of the one issuer taking opaque tokens, if any.
+    #[cfg(feature = "jwks")]
+    introspector: Option<Introspector>,
     config: AuthConfig,
     /// The `iss` of every issuer bound to one, in the order given.
     issuers: Vec<String>,
@@ -84,6 +89,11 @@ pub enum BuildError {
         #[source]
         source: JwksError,
     },
+    /// More than one issuer was given an [`Introspection`](super::Introspection): an opaque
+    /// token names no issuer, so it would go to providers that did not issue it.
+    #[cfg(feature = "jwks")]
+    #[error("more than one issuer introspects opaque tokens")]
+    SeveralIntrospections,
 }
 
 /// Configures an [`Authenticator`]; from [`Authenticator::builder`].
@@ -213,6 +223,8 @@ impl AuthenticatorBuilder {
         let mut sources = Vec::new();
         #[cfg(feature = "jwks")]
         let mut remotes = Vec::new();
+        #[cfg(feature = "jwks")]
+        let mut introspector = None;
         for issuer in &self.issuers {
             let rules = Arc::new(Rules::new(RulesSpec {
                 issuers: issuer.iss.as_ref().map(std::slice::from_ref),
@@ -244,6 +256,19 @@ impl AuthenticatorBuilder {
                 sources.push(Source::new(Arc::clone(&rules), keys));
                 remotes.push(Some((remote, delay)));
             }
+            #[cfg(feature = "jwks")]
+            if let Some(introspection) = &issuer.introspection {
+                if introspector.is_some() {
+                    return Err(BuildError::SeveralIntrospections);
+                }
+                // The issuer's tokens vouched for by introspection: a source without keys.
+                let source = sources.len();
+                sources.push(Source::new(Arc::clone(&rules), rules.key_set(Vec::new())));
+                remotes.push(None);
+                let iss = issuer.iss.as_deref().unwrap_or_default();
+                introspector =
+                    Some(introspector_for(introspection, iss, &self.jwks, source, &rules).await?);
+            }
         }
         if sources.is_empty() {
             return Err(BuildError::NoKeys);
@@ -270,6 +295,8 @@ impl AuthenticatorBuilder {
                 verifier,
                 #[cfg(feature = "jwks")]
                 remotes,
+                #[cfg(feature = "jwks")]
+                introspector,
                 config: self.config,
                 issuers: self
                     .issuers
@@ -279,6 +306,35 @@ impl AuthenticatorBuilder {
             }),
         })
     }
+}
+
+/// The introspection client of `introspection`, issuer `iss`, as source `source`: its
+/// endpoint given, or read from the issuer's discovery document.
+#[cfg(feature = "jwks")]
+async fn introspector_for(
+    introspection: &super::Introspection,
+    iss: &str,
+    options: &JwksOptions,
+    source: usize,
+    rules: &Arc<Rules>,
+) -> Result<Introspector, BuildError> {
+    let endpoint = match &introspection.endpoint {
+        Some(url) => url.clone(),
+        None => Remote::introspection_endpoint(iss, options)
+            .await
+            .map_err(|(url, source)| BuildError::Jwks { url, source })?,
+    };
+    Introspector::new(
+        introspection,
+        endpoint.clone(),
+        options,
+        source,
+        Arc::clone(rules),
+    )
+    .map_err(|source| BuildError::Jwks {
+        url: endpoint,
+        source,
+    })
 }
 
 impl Authenticator {
@@ -398,6 +454,12 @@ impl Authenticator {
     )]
     pub(crate) async fn accept(&self, token: &[u8]) -> Result<Arc<Accepted>, Refused> {
         let verifier = &self.inner.verifier;
+        #[cfg(feature = "jwks")]
+        if let Some(introspector) = &self.inner.introspector
+            && !is_jwt_shaped(token)
+        {
+            return introspector.accept(verifier, token).await;
+        }
         let refused = match verifier.verify(token) {
             Err(refused) if !refused.unknown_in.is_empty() => refused,
             other => return other,

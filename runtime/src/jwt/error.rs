@@ -137,6 +137,15 @@ pub enum TokenError {
     /// refused. An answer of `503 Service Unavailable` fits better than 401.
     #[error("revocations are unavailable")]
     RevocationsUnavailable,
+    /// The introspection endpoint (RFC 7662) answered that the opaque token is not active:
+    /// unknown, expired or revoked at the provider.
+    #[error("token is not active")]
+    Inactive,
+    /// The introspection endpoint could not vouch for the opaque token (down, slow, refusing
+    /// our client, or answering something that is not an RFC 7662 answer): the token may be
+    /// valid. An answer of `503 Service Unavailable` fits better than 401.
+    #[error("token introspection is unavailable")]
+    IntrospectionUnavailable,
     /// [`AuthenticatorBuilder::require_access_token_type`](super::AuthenticatorBuilder::require_access_token_type)
     /// is set and the header's `typ` is neither `at+jwt` nor
     /// `application/at+jwt` (RFC 9068 §4; compared case-insensitively). The
@@ -158,7 +167,8 @@ impl TokenError {
     /// `malformed`, `disallowed_algorithm`, `invalid_signature`, `critical_header`, `expired`,
     /// `not_yet_valid`, `missing_claim`, `invalid_issuer`, `invalid_audience`,
     /// `invalid_claims`, `invalid_key`, `unknown_key`, `ambiguous_key`, `keys_unavailable`,
-    /// `revoked`, `unrevocable`, `revocations_unavailable`, `wrong_type`, `no_signing_key` or `signing`.
+    /// `revoked`, `unrevocable`, `revocations_unavailable`, `inactive`,
+    /// `introspection_unavailable`, `wrong_type`, `no_signing_key` or `signing`.
     #[must_use]
     pub fn reason(&self) -> &'static str {
         match self {
@@ -180,6 +190,8 @@ impl TokenError {
             Self::Revoked => "revoked",
             Self::Unrevocable => "unrevocable",
             Self::RevocationsUnavailable => "revocations_unavailable",
+            Self::Inactive => "inactive",
+            Self::IntrospectionUnavailable => "introspection_unavailable",
             Self::WrongType => "wrong_type",
             Self::NoSigningKey => "no_signing_key",
             Self::Signing(_) => "signing",

@@ -47,6 +47,8 @@ pub struct Issuer {
     pub(crate) keys: Vec<Key>,
     #[cfg(feature = "jwks")]
     pub(crate) remote: Vec<RemoteSpec>,
+    #[cfg(feature = "jwks")]
+    pub(crate) introspection: Option<super::Introspection>,
 }
 
 #[cfg(feature = "jwks")]
@@ -71,6 +73,8 @@ impl Issuer {
             keys: Vec::new(),
             #[cfg(feature = "jwks")]
             remote: Vec::new(),
+            #[cfg(feature = "jwks")]
+            introspection: None,
         }
     }
 
@@ -95,6 +99,16 @@ impl Issuer {
         let mut this = Self::new(issuer);
         this.remote.push(RemoteSpec::Discovery);
         this
+    }
+
+    /// Introspects this issuer's opaque access tokens (RFC 7662; see
+    /// [`Introspection`](super::Introspection)): tokens that are not JWT-shaped go to its
+    /// endpoint, and only this issuer's (at most one issuer may take them, so that no token is
+    /// handed to a provider that did not issue it).
+    #[cfg(feature = "jwks")]
+    pub fn introspection(mut self, introspection: super::Introspection) -> Self {
+        self.introspection = Some(introspection);
+        self
     }
 
     /// Adds a key.

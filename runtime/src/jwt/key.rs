@@ -58,6 +58,10 @@ pub struct Key {
 /// The identity of a loaded key, see [`Key`]'s `id`.
 pub(crate) type KeyId = u64;
 
+/// The [`KeyId`] of tokens vouched for by introspection rather than a key: no key has it
+/// ([`unique_key_id`] starts at 1, fingerprints have the high bit set).
+pub(crate) const INTROSPECTED: KeyId = 0;
+
 /// A [`KeyId`] no other key of the process has (the high bit is left to fingerprints).
 fn unique_key_id() -> KeyId {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);

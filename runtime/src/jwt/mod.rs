@@ -24,6 +24,8 @@ mod cache;
 mod claims;
 mod clock;
 mod error;
+#[cfg(feature = "jwks")]
+mod introspection;
 mod issuer;
 #[cfg(feature = "jwks")]
 mod jwks;
@@ -38,6 +40,8 @@ pub use self::authenticator::{Authenticator, AuthenticatorBuilder, BuildError};
 pub use self::cache::{TokenCacheOptions, TokenCacheStats};
 pub use self::claims::{GrantedScopes, GrantedScopesIter, ScopesClaim, Subject};
 pub use self::error::{DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TokenError};
+#[cfg(feature = "jwks")]
+pub use self::introspection::{ClientAuth, Introspection};
 pub use self::issuer::Issuer;
 #[cfg(feature = "jwks")]
 pub use self::jwks::{JwksError, JwksOptions};

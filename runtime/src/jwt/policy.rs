@@ -90,6 +90,26 @@ impl Rules {
     }
 
     /// The lookup table for `keys`; keys the rules leave no algorithm are dropped.
+    /// Whether an introspection answer's `iss` fits: equal to one of the issuers when some are
+    /// set; an answer without `iss` comes from the issuer's own endpoint and fits.
+    #[cfg(feature = "jwks")]
+    pub(crate) fn accepts_issuer(&self, iss: Option<&str>) -> bool {
+        match (&self.base.iss, iss) {
+            (Some(issuers), Some(iss)) => issuers.contains(iss),
+            _ => true,
+        }
+    }
+
+    /// Whether an introspection answer's audiences fit: one of them is configured, when
+    /// audiences are set.
+    #[cfg(feature = "jwks")]
+    pub(crate) fn accepts_audiences(&self, audiences: &[&str]) -> bool {
+        self.base
+            .aud
+            .as_ref()
+            .is_none_or(|wanted| audiences.iter().any(|aud| wanted.contains(*aud)))
+    }
+
     pub(crate) fn key_set(&self, keys: Vec<Key>) -> KeySet {
         KeySet {
             entries: keys.into_iter().filter_map(|key| self.entry(key)).collect(),

@@ -19,6 +19,7 @@ use super::accepted::Accepted;
 use super::cache::{TokenCache, TokenCacheOptions, TokenCacheStats};
 use super::clock;
 use super::error::TokenError;
+use super::key::INTROSPECTED;
 use super::policy::{KeySet, Source};
 use super::verify::{self, Refused};
 use crate::revocation::{Refusal, Revocations};
@@ -89,19 +90,42 @@ impl Verifier {
     /// full, admitted and kept. Never panics on any input; logs nothing (its callers log each
     /// outcome once).
     pub(crate) fn verify(&self, token: &[u8]) -> Result<Arc<Accepted>, Refused> {
+        let now = clock::now();
+        if let Some(served) = self.lookup_at(token, now)? {
+            return Ok(served);
+        }
+        let accepted = verify::check(token, &self.sources, self.named, now)?;
+        self.keep_at(token, accepted, now)
+    }
+
+    /// The cache's accepted copy of `token`, [admitted](Self::admit): `Ok(None)` on a miss
+    /// (counted as one), an error when the entry is refused for a reason a fresh verification
+    /// would not change (a revocation), or when `token` is too large. For callers that verify
+    /// by other means on a miss (introspection), then [`Verifier::keep`].
+    #[cfg_attr(
+        not(feature = "jwks"),
+        expect(
+            dead_code,
+            reason = "introspection, of the `jwks` feature, verifies by other means"
+        )
+    )]
+    pub(crate) fn lookup(&self, token: &[u8]) -> Result<Option<Arc<Accepted>>, Refused> {
+        self.lookup_at(token, clock::now())
+    }
+
+    fn lookup_at(&self, token: &[u8], now: u64) -> Result<Option<Arc<Accepted>>, Refused> {
         if token.len() > self.max_token_len {
             return Err(Refused::new(TokenError::TooLarge));
         }
-        let now = clock::now();
         let Some(cache) = &self.cache else {
-            return self.verify_fresh(token, now);
+            return Ok(None);
         };
         let digest = cache.digest(token);
         if let Some(hit) = cache.lookup(digest) {
             match self.admit(&hit, token, now) {
                 Ok(()) => {
                     cache.count_hit();
-                    return Ok(hit);
+                    return Ok(Some(hit));
                 }
                 // Another token in the same slot: a miss; this one is verified and takes it.
                 Err(Unfit::OtherToken) => {}
@@ -117,20 +141,40 @@ impl Verifier {
             }
         }
         cache.count_miss();
-        let accepted = self.verify_fresh(token, now)?;
-        cache.insert(digest, Arc::clone(&accepted), now);
-        Ok(accepted)
+        Ok(None)
     }
 
-    /// The full verification, then the admission every accepted token passes.
-    fn verify_fresh(&self, token: &[u8], now: u64) -> Result<Arc<Accepted>, Refused> {
-        let accepted = verify::check(token, &self.sources, self.named, now)?;
-        match self.admit(&accepted, token, now) {
-            Ok(()) => Ok(accepted),
-            // Besides revocation, only a clock that moved past a second's edge since
-            // `jsonwebtoken` read it, or keys replaced meanwhile, get here.
-            Err(unfit) => Err(Refused::of(&accepted, unfit.error())),
+    /// Admits a freshly verified (or introspected) `accepted` for `token` and keeps it in the
+    /// cache.
+    #[cfg_attr(
+        not(feature = "jwks"),
+        expect(
+            dead_code,
+            reason = "introspection, of the `jwks` feature, verifies by other means"
+        )
+    )]
+    pub(crate) fn keep(
+        &self,
+        token: &[u8],
+        accepted: Arc<Accepted>,
+    ) -> Result<Arc<Accepted>, Refused> {
+        self.keep_at(token, accepted, clock::now())
+    }
+
+    fn keep_at(
+        &self,
+        token: &[u8],
+        accepted: Arc<Accepted>,
+        now: u64,
+    ) -> Result<Arc<Accepted>, Refused> {
+        // Besides revocation, only a clock that moved past a second's edge since the check
+        // read it, or keys replaced meanwhile, fail here.
+        self.admit(&accepted, token, now)
+            .map_err(|unfit| Refused::of(&accepted, unfit.error()))?;
+        if let Some(cache) = &self.cache {
+            cache.insert(cache.digest(token), Arc::clone(&accepted), now);
         }
+        Ok(accepted)
     }
 
     /// The checks every accepted token passes before it is served, at `now`, whichever tier of
@@ -147,10 +191,13 @@ impl Verifier {
         if now < accepted.earliest {
             return Err(Unfit::NotYetValid);
         }
-        let present = self
-            .sources
-            .get(accepted.source)
-            .is_some_and(|source| source.keys.load().contains(accepted.key));
+        // An introspected token has no key: the provider vouched for it, for at most the
+        // introspection's cache lifetime (its deadline).
+        let present = accepted.key == INTROSPECTED
+            || self
+                .sources
+                .get(accepted.source)
+                .is_some_and(|source| source.keys.load().contains(accepted.key));
         if !present {
             return Err(Unfit::KeyGone);
         }

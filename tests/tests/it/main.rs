@@ -17,6 +17,7 @@ mod examples;
 mod examples_openapi;
 mod idioms;
 mod implication;
+mod introspection;
 mod jwks;
 mod mcp;
 mod observability;

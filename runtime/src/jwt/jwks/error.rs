@@ -56,6 +56,10 @@ pub enum JwksError {
         /// The document's `issuer`.
         found: String,
     },
+    /// The discovery document names no `introspection_endpoint`, and the
+    /// [`Introspection`](super::super::Introspection) gives none.
+    #[error("the discovery document names no introspection endpoint")]
+    NoIntrospectionEndpoint,
 }
 
 impl JwksError {

@@ -14,9 +14,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_LENGTH, LOCATION};
-use http::{HeaderMap, HeaderValue, Request, Uri};
-use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
+use http::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Empty, Full, LengthLimitError, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -28,11 +28,19 @@ use tower_service::Service;
 use super::error::{BoxError, JwksError};
 use super::options::JwksOptions;
 
-/// The client every fetch of one [`Remote`] goes through (its pool keeps
+/// The client every fetch of one [`Remote`](super::Remote) goes through (its pool keeps
 /// the connection to the provider alive between refreshes).
-pub(super) type HttpClient = Client<Connector, Empty<Bytes>>;
+pub(in crate::jwt) type HttpClient = Client<Connector, Empty<Bytes>>;
 
-pub(super) fn client(options: &JwksOptions) -> Result<HttpClient, JwksError> {
+/// The client of the introspection calls, which POST a form.
+pub(in crate::jwt) type FormClient = Client<Connector, Full<Bytes>>;
+
+/// A client with the TLS, scheme and connect-timeout settings of `options`, for bodies `B`.
+pub(in crate::jwt) fn client<B>(options: &JwksOptions) -> Result<Client<Connector, B>, JwksError>
+where
+    B: axum::body::HttpBody + Send + 'static,
+    B::Data: Send,
+{
     // An explicit provider, never the process-wide default: the user's
     // rustls may have another backend, or none installed.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -67,7 +75,7 @@ pub(super) fn client(options: &JwksOptions) -> Result<HttpClient, JwksError> {
 /// The TLS connector with [`JwksOptions::connect_timeout`] around TCP and
 /// TLS together (hyper-util's own timeout covers TCP only).
 #[derive(Clone)]
-pub(super) struct Connector {
+pub(in crate::jwt) struct Connector {
     https: HttpsConnector<HttpConnector>,
     timeout: Duration,
 }
@@ -87,7 +95,7 @@ impl Service<Uri> for Connector {
     }
 }
 
-pub(super) fn check_scheme(url: &str, options: &JwksOptions) -> Result<(), JwksError> {
+pub(in crate::jwt) fn check_scheme(url: &str, options: &JwksOptions) -> Result<(), JwksError> {
     let scheme = url.split_once("://").map(|(scheme, _)| scheme);
     match scheme {
         Some(scheme) if scheme.eq_ignore_ascii_case("https") => Ok(()),
@@ -96,17 +104,24 @@ pub(super) fn check_scheme(url: &str, options: &JwksOptions) -> Result<(), JwksE
     }
 }
 
-pub(super) async fn discover(
+/// What the library reads from an `OpenID` discovery document.
+#[derive(Deserialize)]
+pub(in crate::jwt) struct Discovery {
+    issuer: String,
+    /// The JWKS URL.
+    pub(in crate::jwt) jwks_uri: String,
+    /// RFC 8414's introspection endpoint, when the provider has one.
+    #[serde(default)]
+    pub(in crate::jwt) introspection_endpoint: Option<String>,
+}
+
+/// Reads the discovery document at `url`, which must name `issuer` exactly.
+pub(in crate::jwt) async fn discover(
     client: &HttpClient,
     options: &JwksOptions,
     issuer: &str,
     url: &str,
-) -> Result<String, JwksError> {
-    #[derive(Deserialize)]
-    struct Discovery {
-        issuer: String,
-        jwks_uri: String,
-    }
+) -> Result<Discovery, JwksError> {
     check_scheme(url, options)?;
     let (body, _) = get(client, options, url).await?;
     let document: Discovery = serde_json::from_slice(&body).map_err(JwksError::InvalidDocument)?;
@@ -116,7 +131,50 @@ pub(super) async fn discover(
             found: document.issuer,
         });
     }
-    Ok(document.jwks_uri)
+    Ok(document)
+}
+
+/// POSTs the form `body` to `url` (with `authorization` when given) within
+/// [`JwksOptions::timeout`] and the size bound; the status and the body. Redirects are not
+/// followed.
+pub(in crate::jwt) async fn post_form(
+    client: &FormClient,
+    options: &JwksOptions,
+    url: &str,
+    body: String,
+    authorization: Option<&HeaderValue>,
+) -> Result<(StatusCode, Bytes), JwksError> {
+    let mut request = Request::post(url)
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+    if let Some(authorization) = authorization {
+        request = request.header(AUTHORIZATION, authorization.clone());
+    }
+    let request = request
+        .body(Full::new(Bytes::from(body)))
+        .map_err(JwksError::request)?;
+    let limit = options.max_response_size;
+    let exchange = async {
+        let response = client.request(request).await.map_err(JwksError::request)?;
+        let status = response.status();
+        let body = Limited::new(response.into_body(), limit)
+            .collect()
+            .await
+            .map_err(|err| {
+                if err.is::<LengthLimitError>() {
+                    JwksError::TooLarge { limit }
+                } else {
+                    JwksError::request(err)
+                }
+            })?;
+        Ok((status, body.to_bytes()))
+    };
+    tokio::time::timeout(options.timeout, exchange)
+        .await
+        .map_err(|elapsed| JwksError::Timeout(elapsed.into()))?
 }
 
 /// GETs `url` within [`JwksOptions::timeout`] and the size bound,

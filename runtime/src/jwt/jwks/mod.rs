@@ -3,7 +3,7 @@
 //! replaces a source's keys; the verifier never calls it.
 
 mod error;
-mod http;
+pub(super) mod http;
 mod options;
 mod remote;
 

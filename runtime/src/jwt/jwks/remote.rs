@@ -59,6 +59,7 @@ impl Remote {
                 http::discover(&client, options, issuer, &document)
                     .await
                     .map_err(|err| (document, err))?
+                    .jwks_uri
             }
         };
         http::check_scheme(&url, options).map_err(|err| (url.clone(), err))?;
@@ -78,6 +79,25 @@ impl Remote {
             .map_err(|err| (remote.url.clone(), err))?;
         let delay = remote.next_refresh(max_age);
         Ok((Arc::new(remote), keys, delay))
+    }
+
+    /// The `introspection_endpoint` of `issuer`'s discovery document; errors carry the URL
+    /// that failed.
+    pub(crate) async fn introspection_endpoint(
+        issuer: &str,
+        options: &JwksOptions,
+    ) -> Result<String, (String, JwksError)> {
+        let client = http::client(options).map_err(|err| (String::new(), err))?;
+        let document = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
+        let discovery = http::discover(&client, options, issuer, &document)
+            .await
+            .map_err(|err| (document.clone(), err))?;
+        discovery
+            .introspection_endpoint
+            .ok_or((document, JwksError::NoIntrospectionEndpoint))
     }
 
     /// Refreshes source `source` of `verifier` in the background, first after `delay`, until
