@@ -23,3 +23,6 @@ pub mod compile_checks {}
 
 #[doc = include_str!("../docs/guide/testing.md")]
 pub mod testing {}
+
+#[doc = include_str!("../docs/guide/revocation.md")]
+pub mod revocation {}

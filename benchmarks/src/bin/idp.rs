@@ -4,13 +4,17 @@
 //! answer without auth. `GET /stats/token-cache` answers the token cache's counters
 //! (`Authenticator::token_cache_stats`), for the many-users case.
 //!
-//! Usage: `idp --port PORT --issuer URL --audience AUD.. [--no-cache]`. The provider is local and
-//! plain HTTP, so `dangerous::allow_http` is on.
+//! Usage: `idp --port PORT --issuer URL --audience AUD.. [--no-cache] [--redis URL --revoked N]
+//! [--introspect CLIENT:SECRET]`. The provider is local and plain HTTP, so
+//! `dangerous::allow_http` is on. `--redis` checks every token against revocations shared
+//! through that Redis, after revoking `N` made-up token ids there (the held revocations of a
+//! busy service); `--introspect` introspects the provider's opaque tokens as that client.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use axum_scopes::jwt::TokenCacheOptions;
+use axum_scopes::jwt::{Introspection, TokenCacheOptions};
+use axum_scopes::revocation::{RedisOptions, Revocation, RevocationOptions, Revocations};
 use axum_scopes::{Authenticated, Authenticator, Issuer, dangerous, requires_scopes};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -51,24 +55,56 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let (mut port, mut issuer, mut cache) = (8002u16, String::new(), TokenCacheOptions::default());
     let mut audiences = Vec::new();
+    let (mut redis, mut revoked, mut introspect) = (None, 0_usize, None::<String>);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => port = args.next().and_then(|v| v.parse().ok()).expect("--port N"),
             "--issuer" => issuer = args.next().expect("--issuer URL"),
             "--audience" => audiences.push(args.next().expect("--audience AUD")),
             "--no-cache" => cache = TokenCacheOptions::disabled(),
+            "--redis" => redis = Some(args.next().expect("--redis URL")),
+            "--revoked" => {
+                revoked = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--revoked N");
+            }
+            "--introspect" => introspect = Some(args.next().expect("--introspect CLIENT:SECRET")),
             other => panic!("unknown argument {other}"),
         }
     }
-    let issuer = audiences
+    let iss = issuer.clone();
+    let mut issuer = audiences
         .into_iter()
         .fold(Issuer::discover(issuer), Issuer::audience);
-    let authenticator = dangerous::allow_http(Authenticator::builder())
+    if let Some(client) = introspect {
+        let (id, secret) = client.split_once(':').expect("--introspect CLIENT:SECRET");
+        issuer = issuer.introspection(Introspection::new(id, secret));
+    }
+    let mut builder = dangerous::allow_http(Authenticator::builder())
         .issuer(issuer)
-        .token_cache(cache)
-        .build()
-        .await
-        .expect("the provider's keys load");
+        .token_cache(cache);
+    if let Some(url) = redis {
+        let revocations = Revocations::redis(RedisOptions::new(url), RevocationOptions::default())
+            .expect("a Redis URL");
+        while !revocations.is_current() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let exp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs()
+            + 3600;
+        let held: Vec<_> = (0..revoked)
+            .map(|i| Revocation::token(&iss, format!("bench-revoked-{i}"), exp))
+            .collect();
+        revocations
+            .revoke_all(held)
+            .await
+            .expect("Redis takes the revocations");
+        builder = builder.revocations(revocations);
+    }
+    let authenticator = builder.build().await.expect("the provider's keys load");
     let app = Router::new()
         .route("/idp/items/", get(items))
         .route("/plain/items/", get(plain_items))
