@@ -436,7 +436,7 @@ impl Authenticator {
             Err(refused) if matches!(refused.error, TokenError::RevocationsUnavailable) => {
                 return Err(RevocationError::Unavailable { source: None });
             }
-            Err(refused) => return Err(RevocationError::InvalidToken(refused.error)),
+            Err(refused) => return Err(RevocationError::InvalidToken(Box::new(refused.error))),
         };
         let jti = jti.ok_or(RevocationError::NoTokenId)?;
         revocations.revoke(Revocation::token(iss, jti, exp)).await

@@ -1,8 +1,8 @@
 //! RFC 7662 token introspection, for identity providers that issue opaque access tokens
-//! ([`Introspection`], set on one [`Issuer`](super::Issuer) with
-//! [`Issuer::introspection`](super::Issuer::introspection)).
+//! ([`Introspection`], set on one [`Issuer`](super::issuer::Issuer) with
+//! [`Issuer::introspection`](super::issuer::Issuer::introspection)).
 //!
-//! Network work, so it sits in the [`Authenticator`](super::Authenticator) beside the JWKS
+//! Network work, so it sits in the `Authenticator` beside the JWKS
 //! refresh, not in the verifier: a token that is not JWT-shaped (not three dot-separated
 //! parts) is looked up in the one token cache, through the verifier's one admission like any
 //! other; on a miss it is sent to the endpoint, and an active answer becomes an entry of that
@@ -13,7 +13,7 @@
 //! An entry lives until the answer's `exp`, and at most [`Introspection::max_cache`] (60 s by
 //! default): a token revoked at the provider (RFC 7009) is refused within that time. An
 //! inactive answer is never cached. Concurrent requests with the same token share one call.
-//! The call is bounded in time and size by the [`JwksOptions`](super::JwksOptions); an endpoint
+//! The call is bounded in time and size by the [`JwksOptions`](super::jwks::JwksOptions); an endpoint
 //! that is down, slow, refuses our client or answers something else means 503, never
 //! acceptance.
 
@@ -38,7 +38,7 @@ use super::policy::Rules;
 use super::verifier::Verifier;
 use super::verify::Refused;
 
-/// How an [`Issuer`](super::Issuer)'s opaque access tokens are introspected (RFC 7662).
+/// How an [`Issuer`](super::issuer::Issuer)'s opaque access tokens are introspected (RFC 7662).
 #[derive(Clone)]
 pub struct Introspection {
     pub(crate) endpoint: Option<String>,
@@ -176,7 +176,7 @@ impl Introspector {
         options: &JwksOptions,
         source: usize,
         rules: Arc<Rules>,
-    ) -> Result<Self, super::JwksError> {
+    ) -> Result<Self, super::jwks::JwksError> {
         http::check_scheme(&endpoint, options)?;
         let encode =
             |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
@@ -192,7 +192,7 @@ impl Introspector {
                     base64::engine::general_purpose::STANDARD.encode(pair)
                 );
                 let mut value = HeaderValue::try_from(value)
-                    .map_err(|err| super::JwksError::Client(err.into()))?;
+                    .map_err(|err| super::jwks::JwksError::Client(err.into()))?;
                 value.set_sensitive(true);
                 (Some(value), String::new())
             }

@@ -21,9 +21,9 @@ pub enum RevocationError {
         source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// The token given to revoke was refused by the verifier (forged, expired, of an issuer
-    /// not trusted): there is nothing to revoke. The reason is the source.
+    /// not trusted): there is nothing to revoke. The reason (a `TokenError`) is the source.
     #[error("the token to revoke was not accepted")]
-    InvalidToken(#[source] crate::jwt::TokenError),
+    InvalidToken(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The token to revoke has no `jti`, so it cannot be revoked alone; revoke its subject
     /// with [`Revocation::subject`](super::Revocation::subject) instead.
     #[error("the token has no `jti` claim")]

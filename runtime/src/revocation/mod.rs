@@ -4,8 +4,8 @@
 //! something: revoke one token by its issuer and `jti` ([`Revocation::token`]), or every token
 //! of a subject or an OAuth client issued before an instant ([`Revocation::subject`],
 //! [`Revocation::client`]: "log out everywhere", a password change). Hand the same
-//! `Revocations` to the [`Authenticator`](crate::jwt::Authenticator) (or
-//! [`JwtKeys`](crate::jwt::JwtKeys)) and keep a clone for the code that revokes (a logout
+//! `Revocations` to the `Authenticator` (`AuthenticatorBuilder::revocations`) or `JwtKeys`
+//! (`JwtKeys::revocations`) and keep a clone for the code that revokes (a logout
 //! endpoint, an operator's tool).
 //!
 //! **Where the check runs.** In the verifier's one admission, which every accepted token

@@ -71,7 +71,7 @@ fn unix_seconds_up(instant: SystemTime) -> u64 {
 
 impl Revocation {
     /// Revokes the one token of issuer `iss` whose `jti` is `jti` until its `exp` (seconds
-    /// since 1970). [`Authenticator::revoke_token`](crate::jwt::Authenticator::revoke_token)
+    /// since 1970). `Authenticator::revoke_token`
     /// reads all three from a token.
     #[must_use]
     pub fn token(iss: impl Into<String>, jti: impl Into<String>, exp: u64) -> Self {

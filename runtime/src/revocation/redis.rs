@@ -57,7 +57,8 @@ impl std::fmt::Debug for RedisOptions {
 
 impl RedisOptions {
     /// The server at `url`: `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS
-    /// (rustls, the platform's roots). Keys are prefixed `axum-scopes:`, the bound is 5 s and
+    /// (rustls with the operating system's roots; unless the application installed a rustls
+    /// `CryptoProvider` as the process default, [`Revocations::redis`] installs `ring`'s). Keys are prefixed `axum-scopes:`, the bound is 5 s and
     /// a write waits at most 2 s.
     #[must_use]
     pub fn new(url: impl Into<String>) -> Self {
@@ -141,6 +142,13 @@ impl Revocations {
     pub fn redis(redis: RedisOptions, options: RevocationOptions) -> Result<Self, RevocationError> {
         let client = redis::Client::open(redis.url.as_str())
             .map_err(|_| RevocationError::Config("the Redis URL is not valid".into()))?;
+        if redis.url.starts_with("rediss") {
+            // redis-rs builds its TLS configuration on rustls's process-wide provider: install
+            // `ring` (the crate's TLS backend elsewhere) unless the application chose one.
+            if rustls::crypto::CryptoProvider::get_default().is_none() {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+            }
+        }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             RevocationError::Config("no Tokio runtime to run the Redis task".into())
         })?;

@@ -96,27 +96,26 @@ fn token(sub: &str, jti: &str, age: u64) -> String {
     )
 }
 
-/// The status of `GET /items` on `base` with `token`.
-async fn status(client: &reqwest::Client, base: &str, token: &str) -> u16 {
-    client
-        .get(format!("{base}/items"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+/// The status of `method path` on `base` with `token`.
+async fn ask(client: &reqwest::Client, method: reqwest::Method, url: String, token: &str) -> u16 {
+    let answer = client.request(method, url).bearer_auth(token).send().await;
+    answer.unwrap().status().as_u16()
 }
 
+/// The status of `GET /items` on `base` with `token`.
+async fn status(client: &reqwest::Client, base: &str, token: &str) -> u16 {
+    ask(client, reqwest::Method::GET, format!("{base}/items"), token).await
+}
+
+/// The status of `POST /logout` on `base` with `token`.
 async fn logout_on(client: &reqwest::Client, base: &str, token: &str) -> u16 {
-    client
-        .post(format!("{base}/logout"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    ask(
+        client,
+        reqwest::Method::POST,
+        format!("{base}/logout"),
+        token,
+    )
+    .await
 }
 
 /// Polls `GET /items` with `token` on `base` until it answers `want`; the time it took.

@@ -57,7 +57,7 @@ pub enum JwksError {
         found: String,
     },
     /// The discovery document names no `introspection_endpoint`, and the
-    /// [`Introspection`](super::super::Introspection) gives none.
+    /// `Introspection` gives none.
     #[error("the discovery document names no introspection endpoint")]
     NoIntrospectionEndpoint,
 }

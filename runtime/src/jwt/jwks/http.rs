@@ -30,13 +30,13 @@ use super::options::JwksOptions;
 
 /// The client every fetch of one [`Remote`](super::Remote) goes through (its pool keeps
 /// the connection to the provider alive between refreshes).
-pub(in crate::jwt) type HttpClient = Client<Connector, Empty<Bytes>>;
+pub(crate) type HttpClient = Client<Connector, Empty<Bytes>>;
 
 /// The client of the introspection calls, which POST a form.
-pub(in crate::jwt) type FormClient = Client<Connector, Full<Bytes>>;
+pub(crate) type FormClient = Client<Connector, Full<Bytes>>;
 
 /// A client with the TLS, scheme and connect-timeout settings of `options`, for bodies `B`.
-pub(in crate::jwt) fn client<B>(options: &JwksOptions) -> Result<Client<Connector, B>, JwksError>
+pub(crate) fn client<B>(options: &JwksOptions) -> Result<Client<Connector, B>, JwksError>
 where
     B: axum::body::HttpBody + Send + 'static,
     B::Data: Send,
@@ -75,7 +75,7 @@ where
 /// The TLS connector with [`JwksOptions::connect_timeout`] around TCP and
 /// TLS together (hyper-util's own timeout covers TCP only).
 #[derive(Clone)]
-pub(in crate::jwt) struct Connector {
+pub(crate) struct Connector {
     https: HttpsConnector<HttpConnector>,
     timeout: Duration,
 }
@@ -95,7 +95,7 @@ impl Service<Uri> for Connector {
     }
 }
 
-pub(in crate::jwt) fn check_scheme(url: &str, options: &JwksOptions) -> Result<(), JwksError> {
+pub(crate) fn check_scheme(url: &str, options: &JwksOptions) -> Result<(), JwksError> {
     let scheme = url.split_once("://").map(|(scheme, _)| scheme);
     match scheme {
         Some(scheme) if scheme.eq_ignore_ascii_case("https") => Ok(()),
@@ -106,17 +106,17 @@ pub(in crate::jwt) fn check_scheme(url: &str, options: &JwksOptions) -> Result<(
 
 /// What the library reads from an `OpenID` discovery document.
 #[derive(Deserialize)]
-pub(in crate::jwt) struct Discovery {
+pub(crate) struct Discovery {
     issuer: String,
     /// The JWKS URL.
-    pub(in crate::jwt) jwks_uri: String,
+    pub(crate) jwks_uri: String,
     /// RFC 8414's introspection endpoint, when the provider has one.
     #[serde(default)]
-    pub(in crate::jwt) introspection_endpoint: Option<String>,
+    pub(crate) introspection_endpoint: Option<String>,
 }
 
 /// Reads the discovery document at `url`, which must name `issuer` exactly.
-pub(in crate::jwt) async fn discover(
+pub(crate) async fn discover(
     client: &HttpClient,
     options: &JwksOptions,
     issuer: &str,
@@ -137,7 +137,7 @@ pub(in crate::jwt) async fn discover(
 /// POSTs the form `body` to `url` (with `authorization` when given) within
 /// [`JwksOptions::timeout`] and the size bound; the status and the body. Redirects are not
 /// followed.
-pub(in crate::jwt) async fn post_form(
+pub(crate) async fn post_form(
     client: &FormClient,
     options: &JwksOptions,
     url: &str,
@@ -160,17 +160,7 @@ pub(in crate::jwt) async fn post_form(
     let exchange = async {
         let response = client.request(request).await.map_err(JwksError::request)?;
         let status = response.status();
-        let body = Limited::new(response.into_body(), limit)
-            .collect()
-            .await
-            .map_err(|err| {
-                if err.is::<LengthLimitError>() {
-                    JwksError::TooLarge { limit }
-                } else {
-                    JwksError::request(err)
-                }
-            })?;
-        Ok((status, body.to_bytes()))
+        Ok((status, collect_bounded(response.into_body(), limit).await?))
     };
     tokio::time::timeout(options.timeout, exchange)
         .await
@@ -222,17 +212,23 @@ async fn get_bounded(
     }
     let max_age = max_age(response.headers());
     // Without a Content-Length (chunked), the bound applies as data arrives.
-    let body = Limited::new(response.into_body(), limit)
-        .collect()
-        .await
-        .map_err(|err| {
-            if err.is::<LengthLimitError>() {
-                JwksError::TooLarge { limit }
-            } else {
-                JwksError::request(err)
-            }
-        })?;
-    Ok((body.to_bytes(), max_age))
+    Ok((collect_bounded(response.into_body(), limit).await?, max_age))
+}
+
+/// A response body, read up to `limit` bytes: more is [`JwksError::TooLarge`].
+async fn collect_bounded<B>(body: B, limit: usize) -> Result<Bytes, JwksError>
+where
+    B: axum::body::HttpBody,
+    B::Error: Into<BoxError>,
+{
+    let body = Limited::new(body, limit).collect().await.map_err(|err| {
+        if err.is::<LengthLimitError>() {
+            JwksError::TooLarge { limit }
+        } else {
+            JwksError::request(err)
+        }
+    })?;
+    Ok(body.to_bytes())
 }
 
 /// `max-age` of `Cache-Control` (RFC 9111 §5.2.2.1); `no-cache` and
