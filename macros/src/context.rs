@@ -11,107 +11,153 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 /// The `impl` block header (`impl Items`) enclosing line `line` of `file`, if any.
+///
+/// Each file is read and its blocks found once per compilation ([`Blocks`]); every macro
+/// invocation in it then costs a binary search, so expansion stays linear in a file's handlers.
 pub(crate) fn enclosing_impl(file: Option<PathBuf>, line: usize) -> Option<String> {
-    static FILES: Mutex<Option<HashMap<PathBuf, String>>> = Mutex::new(None);
+    static FILES: Mutex<Option<HashMap<PathBuf, Blocks>>> = Mutex::new(None);
     let file = file?;
     let mut files = FILES.lock().ok()?;
     let files = files.get_or_insert_with(HashMap::new);
     if !files.contains_key(&file) {
         let text = std::fs::read_to_string(&file).ok()?;
-        files.insert(file.clone(), text);
+        files.insert(file.clone(), Blocks::new(&text));
     }
-    let text = files.get(&file)?;
-    let offset = line_offset(text, line)?;
-    enclosing_block(text, offset)
+    let blocks = files.get(&file)?;
+    let offset = blocks.line_offset(line)?;
+    blocks
+        .innermost(offset)
         .filter(|header| header.starts_with("impl ") || header.starts_with("impl<"))
+        .map(str::to_owned)
 }
 
-/// The byte offset where 1-based line `line` starts.
-fn line_offset(text: &str, line: usize) -> Option<usize> {
-    if line == 0 {
-        return None;
-    }
-    if line == 1 {
-        return Some(0);
-    }
-    text.match_indices('\n').nth(line - 2).map(|(at, _)| at + 1)
+/// The `{ .. }` blocks of a file, found in one pass: where each opens and closes, its header and
+/// the block around it.
+pub(crate) struct Blocks {
+    /// In the order they open.
+    blocks: Vec<Block>,
+    /// The byte offset where each line after the first starts.
+    lines: Vec<usize>,
 }
 
-/// The header (the code between the previous `;`, `{` or `}` and the brace, attributes and
-/// visibility dropped) of the innermost block open at `offset`. Comments, strings and character
-/// literals are skipped, so braces inside them do not count.
-fn enclosing_block(text: &str, offset: usize) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut stack: Vec<String> = Vec::new();
-    let mut header_start = 0;
-    let mut i = 0;
-    while i < offset.min(bytes.len()) {
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
+struct Block {
+    /// The offset of its `{`.
+    start: usize,
+    /// The offset of its `}` (the text's length when it never closes).
+    end: usize,
+    header: String,
+    parent: Option<usize>,
+}
+
+impl Blocks {
+    /// Lexes `text` once. Comments, strings and character literals are skipped, so braces inside
+    /// them do not count.
+    pub(crate) fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut blocks: Vec<Block> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        let mut header_start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0;
-                while i < bytes.len() {
-                    if bytes[i..].starts_with(b"/*") {
-                        depth += 1;
-                        i += 2;
-                    } else if bytes[i..].starts_with(b"*/") {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
+                b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                    let mut depth = 0;
+                    while i < bytes.len() {
+                        if bytes[i..].starts_with(b"/*") {
+                            depth += 1;
+                            i += 2;
+                        } else if bytes[i..].starts_with(b"*/") {
+                            depth -= 1;
+                            i += 2;
+                            if depth == 0 {
+                                break;
+                            }
+                        } else {
+                            i += 1;
                         }
-                    } else {
-                        i += 1;
                     }
+                    continue;
                 }
-                continue;
-            }
-            b'r' if is_raw_string(bytes, i) => {
-                i = skip_raw_string(bytes, i);
-                continue;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                b'r' if is_raw_string(bytes, i) => {
+                    i = skip_raw_string(bytes, i);
+                    continue;
                 }
-                i += 1;
-                continue;
-            }
-            b'\'' => {
-                // A character literal (`'{'`, `'\n'`, `'\u{7b}'`), or a lifetime (`'a`).
-                if bytes.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < bytes.len() && bytes[i] != b'\'' {
-                        i += 1;
+                b'"' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
                     }
-                } else if let Some(len) = text[i + 1..].chars().next().map(char::len_utf8)
-                    && bytes.get(i + 1 + len) == Some(&b'\'')
-                {
-                    i += 1 + len;
+                    i += 1;
+                    continue;
                 }
-                i += 1;
-                continue;
+                b'\'' => {
+                    // A character literal (`'{'`, `'\n'`, `'\u{7b}'`), or a lifetime (`'a`).
+                    if bytes.get(i + 1) == Some(&b'\\') {
+                        i += 2;
+                        while i < bytes.len() && bytes[i] != b'\'' {
+                            i += 1;
+                        }
+                    } else if let Some(len) = text[i + 1..].chars().next().map(char::len_utf8)
+                        && bytes.get(i + 1 + len) == Some(&b'\'')
+                    {
+                        i += 1 + len;
+                    }
+                    i += 1;
+                    continue;
+                }
+                b'{' => {
+                    open.push(blocks.len());
+                    blocks.push(Block {
+                        start: i,
+                        end: text.len(),
+                        header: header(&text[header_start..i]),
+                        parent: open.len().checked_sub(2).map(|below| open[below]),
+                    });
+                    header_start = i + 1;
+                }
+                b'}' => {
+                    if let Some(closed) = open.pop() {
+                        blocks[closed].end = i;
+                    }
+                    header_start = i + 1;
+                }
+                b';' => header_start = i + 1,
+                _ => {}
             }
-            b'{' => {
-                stack.push(header(&text[header_start..i]));
-                header_start = i + 1;
-            }
-            b'}' => {
-                stack.pop();
-                header_start = i + 1;
-            }
-            b';' => header_start = i + 1,
-            _ => {}
+            i += 1;
         }
-        i += 1;
+        let lines = text.match_indices('\n').map(|(at, _)| at + 1).collect();
+        Self { blocks, lines }
     }
-    stack.pop()
+
+    /// The byte offset where 1-based line `line` starts.
+    fn line_offset(&self, line: usize) -> Option<usize> {
+        match line {
+            0 => None,
+            1 => Some(0),
+            _ => self.lines.get(line - 2).copied(),
+        }
+    }
+
+    /// The header of the innermost block open at `offset` (opened before it, not closed before
+    /// it).
+    pub(crate) fn innermost(&self, offset: usize) -> Option<&str> {
+        let opened = self.blocks.partition_point(|block| block.start < offset);
+        let mut candidate = opened.checked_sub(1)?;
+        loop {
+            let block = &self.blocks[candidate];
+            if block.end >= offset {
+                return Some(&block.header);
+            }
+            candidate = block.parent?;
+        }
+    }
 }
 
 fn is_raw_string(bytes: &[u8], i: usize) -> bool {
@@ -177,10 +223,12 @@ fn header(code: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::enclosing_block;
+    use super::Blocks;
 
     fn at(text: &str, marker: &str) -> Option<String> {
-        enclosing_block(text, text.find(marker).unwrap())
+        Blocks::new(text)
+            .innermost(text.find(marker).unwrap())
+            .map(str::to_owned)
     }
 
     #[test]
@@ -199,5 +247,15 @@ mod tests {
     fn a_module_is_not_an_impl() {
         let text = "pub mod handlers {\n    use super::*;\n    HERE\n}";
         assert_eq!(at(text, "HERE").as_deref(), Some("mod handlers"));
+    }
+
+    #[test]
+    fn closed_blocks_before_the_attribute_are_walked_out_of() {
+        let text = "mod m {\n    impl A {\n        fn a() { if x { { } } }\n        fn b() {}\n        HERE\n    }\n    impl B { fn c() {} }\n    THERE\n}\n";
+        let blocks = Blocks::new(text);
+        let at = |marker: &str| blocks.innermost(text.find(marker).unwrap());
+        assert_eq!(at("HERE"), Some("impl A"));
+        assert_eq!(at("THERE"), Some("mod m"));
+        assert_eq!(blocks.line_offset(5), text.find("        HERE"));
     }
 }

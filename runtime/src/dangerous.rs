@@ -23,3 +23,18 @@ pub fn allow_http(mut builder: AuthenticatorBuilder) -> AuthenticatorBuilder {
 pub fn disable_csrf_check() -> CsrfPolicy {
     CsrfPolicy::disabled()
 }
+
+/// Lets a replica keep accepting tokens while it cannot vouch that its revocations are current
+/// (Redis unreachable past the bound, or not yet read): tokens are then checked against what
+/// the mirror last held, and a revocation made elsewhere meanwhile is not seen. Each such
+/// acceptance is logged at warn.
+///
+/// By default such a replica refuses every token with 503 (fail closed). Failing open turns a
+/// Redis outage into a window in which logged-out sessions and leaked tokens work again on
+/// this replica: weigh that against the outage, and prefer a longer
+/// [`RedisOptions::currency_bound`](crate::revocation::RedisOptions::currency_bound).
+#[cfg(feature = "redis")]
+#[must_use]
+pub fn fail_open(options: crate::revocation::RedisOptions) -> crate::revocation::RedisOptions {
+    options.with_fail_open()
+}

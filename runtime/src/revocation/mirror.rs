@@ -163,13 +163,15 @@ pub(crate) struct Mirror {
     /// How long the mirror stays current without hearing from the store; `None`: always
     /// current (the in-memory backend).
     bound: Option<u64>,
+    /// `dangerous::fail_open`: serve from the mirror as it is when it is not current.
+    fail_open: bool,
     pub(crate) unrevocable: Unrevocable,
 }
 
 impl Mirror {
     /// A mirror that is its own source of truth (the in-memory backend): always current.
     pub(crate) fn in_memory(unrevocable: Unrevocable) -> Self {
-        Self::new(None, unrevocable)
+        Self::new(None, unrevocable, false)
     }
 
     /// A mirror of a shared store, current while it heard from the store within `bound`, and
@@ -178,14 +180,15 @@ impl Mirror {
         not(any(feature = "redis", test)),
         expect(dead_code, reason = "only shared stores set it")
     )]
-    pub(crate) fn shared(bound: Duration, unrevocable: Unrevocable) -> Self {
+    pub(crate) fn shared(bound: Duration, unrevocable: Unrevocable, fail_open: bool) -> Self {
         Self::new(
             Some(u64::try_from(bound.as_millis()).unwrap_or(u64::MAX)),
             unrevocable,
+            fail_open,
         )
     }
 
-    fn new(bound: Option<u64>, unrevocable: Unrevocable) -> Self {
+    fn new(bound: Option<u64>, unrevocable: Unrevocable, fail_open: bool) -> Self {
         Self {
             entries: moka::sync::Cache::builder()
                 .expire_after(UntilExpiry)
@@ -195,6 +198,7 @@ impl Mirror {
             heard: AtomicU64::new(0),
             epoch: Instant::now(),
             bound,
+            fail_open,
             unrevocable,
         }
     }
@@ -273,7 +277,10 @@ impl Mirror {
     /// token into `memo`.
     pub(crate) fn admit(&self, memo: &Memo, payload: &[u8]) -> Result<(), Refusal> {
         if !self.is_current() {
-            return Err(Refusal::Unavailable);
+            if !self.fail_open {
+                return Err(Refusal::Unavailable);
+            }
+            stale();
         }
         let generation = self.generation.load(Ordering::Acquire);
         if memo.checked.load(Ordering::Acquire) == generation {
@@ -292,6 +299,7 @@ impl Mirror {
         Ok(())
     }
 
+    /// Checks `identity` against the mirror as it is.
     fn revoked(&self, identity: &Identity) -> bool {
         let iss = &*identity.iss;
         if let Some(jti) = &identity.jti
@@ -311,6 +319,15 @@ impl Mirror {
         };
         cut('s', &identity.sub) || cut('c', &identity.client_id)
     }
+}
+
+/// A token accepted by a mirror that is not current (`dangerous::fail_open`).
+#[cold]
+fn stale() {
+    tracing::warn!(
+        target: "axum_scopes",
+        "revocations are not current: a token is accepted against the last known revocations (dangerous::fail_open)"
+    );
 }
 
 #[cfg(test)]
@@ -390,7 +407,7 @@ mod tests {
 
     #[test]
     fn a_shared_mirror_is_current_only_after_its_first_read_and_within_the_bound() {
-        let mirror = Mirror::shared(Duration::from_millis(50), Unrevocable::Accept);
+        let mirror = Mirror::shared(Duration::from_millis(50), Unrevocable::Accept, false);
         let memo = Memo::default();
         assert_eq!(mirror.admit(&memo, b"{}"), Err(Refusal::Unavailable));
         mirror.synced();
@@ -399,6 +416,20 @@ mod tests {
         assert_eq!(mirror.admit(&memo, b"{}"), Err(Refusal::Unavailable));
         mirror.heard();
         assert_eq!(mirror.admit(&memo, b"{}"), Ok(()));
+    }
+
+    #[test]
+    fn failing_open_serves_the_last_known_revocations() {
+        let mirror = Mirror::shared(Duration::from_millis(50), Unrevocable::Accept, true);
+        let (clean, revoked) = (Memo::default(), Memo::default());
+        let payload = |jti: &str| payload(&serde_json::json!({"iss": "i", "jti": jti, "iat": 1}));
+        assert!(mirror.apply(&Revocation::token("i", "gone", unix_now() + 60)));
+        // Never synchronised and silent: accepted all the same, revocations still applied.
+        assert_eq!(mirror.admit(&clean, &payload("kept")), Ok(()));
+        assert_eq!(
+            mirror.admit(&revoked, &payload("gone")),
+            Err(Refusal::Revoked)
+        );
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub struct RedisOptions {
     prefix: String,
     bound: Duration,
     write_timeout: Duration,
+    fail_open: bool,
 }
 
 impl std::fmt::Debug for RedisOptions {
@@ -51,6 +52,7 @@ impl std::fmt::Debug for RedisOptions {
             .field("prefix", &self.prefix)
             .field("bound", &self.bound)
             .field("write_timeout", &self.write_timeout)
+            .field("fail_open", &self.fail_open)
             .finish_non_exhaustive()
     }
 }
@@ -67,7 +69,14 @@ impl RedisOptions {
             prefix: "axum-scopes:".into(),
             bound: Duration::from_secs(5),
             write_timeout: Duration::from_secs(2),
+            fail_open: false,
         }
+    }
+
+    /// See [`dangerous::fail_open`](crate::dangerous::fail_open).
+    pub(crate) fn with_fail_open(mut self) -> Self {
+        self.fail_open = true;
+        self
     }
 
     /// The prefix of every key and of the channel, to share one Redis between applications.
@@ -152,7 +161,7 @@ impl Revocations {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             RevocationError::Config("no Tokio runtime to run the Redis task".into())
         })?;
-        let mirror = Mirror::shared(redis.bound, options.unrevocable);
+        let mirror = Mirror::shared(redis.bound, options.unrevocable, redis.fail_open);
         let store = Store {
             client,
             options: redis,
