@@ -54,6 +54,34 @@ impl RedisServer {
         }
     }
 
+    /// Pauses the server (SIGSTOP): its connections stay open and nothing answers, as with a
+    /// half-open connection or a stalled host. [`RedisServer::resume`] undoes it.
+    ///
+    /// # Panics
+    ///
+    /// When the server is not running or `kill` cannot be run.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Resumes a paused server (SIGCONT).
+    ///
+    /// # Panics
+    ///
+    /// When the server is not running or `kill` cannot be run.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("the server runs");
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
     /// Starts the server again on the same port and directory (its append-only file keeps
     /// what was written) and waits until it answers.
     ///

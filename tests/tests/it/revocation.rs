@@ -450,3 +450,34 @@ async fn the_logout_replicas_example_holds_across_its_replicas() {
         until(&client, base, &second, 401, Duration::from_secs(1)).await;
     }
 }
+
+/// Redis paused (SIGSTOP): the connections look open and deliver nothing, so only the missing
+/// heartbeats show it; every replica fails closed within the bound and serves again once Redis
+/// resumes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_redis_fails_closed_on_missing_heartbeats() {
+    let redis = RedisServer::start();
+    let replicas = start_replicas(&redis).await;
+    let client = reqwest::Client::new();
+    let valid = token("erin", "paused", 5);
+    for (base, _) in &replicas {
+        assert_eq!(status(&client, base, &valid).await, 200);
+    }
+    redis.pause();
+    let paused = Instant::now();
+    for (base, _) in &replicas {
+        until(&client, base, &valid, 503, Duration::from_secs(3)).await;
+    }
+    let refused_after = paused.elapsed();
+    redis.resume();
+    let resumed = Instant::now();
+    for (base, _) in &replicas {
+        until(&client, base, &valid, 200, Duration::from_secs(10)).await;
+    }
+    // The last heartbeat heard came at most half a bound before the pause, so the first 503
+    // comes between half a bound and a bound after it.
+    eprintln!(
+        "Redis paused: every replica 503 within {refused_after:?} (bound 1 s); serving again {:?} after it resumed",
+        resumed.elapsed()
+    );
+}
