@@ -13,7 +13,7 @@
 //! delivers nothing (a half-open socket, a paused server) still fails closed. When the
 //! subscription ends, errs, or stays silent past the bound, it reconnects (backing off from
 //! 100 ms to 2 s) and reads everything again. Revocations that could not be written are kept
-//! and written after the next connection, before the full read.
+//! and written after the next connection, before the full read, or at the next heartbeat.
 //!
 //! **Why `redis` (redis-rs).** The Redis client maintained under the Redis organisation's
 //! umbrella, the most used of the Rust clients, with Tokio support, pub/sub, `MULTI`
@@ -73,7 +73,7 @@ impl RedisOptions {
         }
     }
 
-    /// See [`dangerous::fail_open`](crate::dangerous::fail_open).
+    /// See `dangerous::fail_open`.
     pub(crate) fn with_fail_open(mut self) -> Self {
         self.fail_open = true;
         self
@@ -230,6 +230,16 @@ impl Store {
         pipe.query_async(connection).await
     }
 
+    /// The revocations still to write, taken.
+    fn take_pending(&self) -> Vec<Revocation> {
+        std::mem::take(
+            &mut *self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
     fn keep(&self, revocations: Vec<Revocation>) {
         self.pending
             .lock()
@@ -337,12 +347,7 @@ async fn session(weak: &Weak<Shared>) -> Ended {
     {
         let shared = upgrade!(weak);
         let store = shared.store.as_ref().expect("a Redis task has a store");
-        let pending = std::mem::take(
-            &mut *store
-                .pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let pending = store.take_pending();
         if !pending.is_empty()
             && let Err(error) = bounded(bound, store.send(&mut connection, &pending)).await
         {
@@ -380,6 +385,16 @@ async fn session(weak: &Weak<Shared>) -> Ended {
                 let shared = upgrade!(weak);
                 if !shared.mirror.is_current() {
                     return served(SessionError::Silent);
+                }
+                // Revocations that failed while this session was starting (before its
+                // connection was published to writers) are written here.
+                let store = shared.store.as_ref().expect("a Redis task has a store");
+                let pending = store.take_pending();
+                if !pending.is_empty()
+                    && let Err(error) = bounded(bound / 2, store.send(&mut connection, &pending)).await
+                {
+                    store.keep(pending);
+                    return served(error);
                 }
                 drop(shared);
                 let mut publish = redis::cmd("PUBLISH");
