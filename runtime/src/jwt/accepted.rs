@@ -112,20 +112,8 @@ impl Accepted {
 
     /// The token's `iss` (`""` without one), `jti` and `exp`, for revoking it.
     pub(crate) fn revocation_target(&self) -> (String, Option<String>, u64) {
-        #[derive(serde::Deserialize)]
-        struct Target {
-            #[serde(default)]
-            iss: Option<serde_json::Value>,
-            #[serde(default)]
-            jti: Option<serde_json::Value>,
-        }
-        let text = |value: Option<serde_json::Value>| match value {
-            Some(serde_json::Value::String(text)) => Some(text),
-            _ => None,
-        };
-        let target = serde_json::from_slice::<Target>(&self.payload).ok();
-        let (iss, jti) = target.map_or((None, None), |t| (text(t.iss), text(t.jti)));
-        (iss.unwrap_or_default(), jti, self.deadline)
+        let (iss, jti) = self.revocation.token_id(&self.payload);
+        (iss.to_owned(), jti.map(str::to_owned), self.deadline)
     }
 
     /// The decoded payload, as verified.

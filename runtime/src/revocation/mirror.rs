@@ -70,6 +70,15 @@ impl Default for Memo {
     }
 }
 
+impl Memo {
+    /// The token's `iss` (`""` without one) and `jti`, read from its verified `payload` once, as
+    /// the revocation check reads them.
+    pub(crate) fn token_id(&self, payload: &[u8]) -> (&str, Option<&str>) {
+        let identity = self.identity.get_or_init(|| Identity::read(payload));
+        (&identity.iss, identity.jti.as_deref())
+    }
+}
+
 /// The claims revocation is keyed by. A claim of another JSON type than the one RFC 7519 and
 /// RFC 9068 give it counts as missing.
 #[derive(Debug, Default)]
