@@ -5,8 +5,9 @@
 # it/browser.rs and it/oidc_browser.rs (installed as root, only when /usr/bin/chromium is
 # absent), openapi-spec-validator from PyPI in target/venv for it/openapi_demo.rs,
 # examples_openapi.rs, router_security.rs and schemes.rs, and oidc-provider from npm in
-# target/oidc-provider for it/mcp.rs, oidc_client_credentials.rs, oidc_rotation.rs and
-# oidc_browser.rs (node and npm are on the machine), and Debian's redis-server for it/revocation.rs
+# target/oidc-provider for it/mcp.rs, oidc_client_credentials.rs, oidc_rotation.rs, dpop.rs and
+# oidc_browser.rs (with panva's dpop for dpop.rs; node and npm are on the machine), and Debian's
+# redis-server for it/revocation.rs and dpop.rs
 # (installed as root when missing; the tests start and stop their own servers, so the package's
 # service is kept from starting). Idempotent: when everything is there it only runs cargo.
 #
@@ -54,13 +55,14 @@ if [[ ! -x "$validator" ]]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator
 fi
 
-# A real OpenID provider for the it/ modules mcp, oidc_client_credentials, oidc_rotation and
-# oidc_browser: oidc-provider from npm, beside its script.
+# A real OpenID provider for the it/ modules mcp, oidc_client_credentials, oidc_rotation, dpop and
+# oidc_browser: oidc-provider from npm, beside its script, with dpop-client.mjs (a DPoP client
+# on the dpop package from npm).
 oidc="$root/target/oidc-provider"
 mkdir -p "$oidc"
-cp "$root/tests/oidc/provider.mjs" "$root/tests/oidc/package.json" "$oidc/"
-if [[ ! -d "$oidc/node_modules/oidc-provider" ]]; then
-    echo "run-all: installing oidc-provider from npm into $oidc" >&2
+cp "$root/tests/oidc/provider.mjs" "$root/tests/oidc/dpop-client.mjs" "$root/tests/oidc/package.json" "$oidc/"
+if [[ ! -d "$oidc/node_modules/oidc-provider" || ! -d "$oidc/node_modules/dpop" ]]; then
+    echo "run-all: installing oidc-provider and dpop from npm into $oidc" >&2
     (cd "$oidc" && npm install --silent --no-audit --no-fund)
 fi
 

@@ -38,3 +38,15 @@ pub fn disable_csrf_check() -> CsrfPolicy {
 pub fn fail_open(options: crate::revocation::RedisOptions) -> crate::revocation::RedisOptions {
     options.with_fail_open()
 }
+
+/// Compares DPoP proofs' `htu` with the request's `Host` header (or its URI's authority)
+/// instead of the host of the external URL `dpop` was configured with; the scheme and path
+/// prefix stay the configured ones.
+///
+/// A client chooses its `Host` header: a proof captured for another origin (another service
+/// trusting the same provider, say) then passes here if the attacker sends that origin's
+/// name as `Host`. Use it only behind a proxy that sets `Host` itself and serves one origin.
+#[must_use]
+pub fn dpop_trust_host(dpop: crate::dpop::Dpop) -> crate::dpop::Dpop {
+    dpop.with_trusted_host()
+}

@@ -11,10 +11,13 @@ use serde::de::DeserializeOwned;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
 
-use crate::credential::{BearerHeader, CredentialSource, SchemeSource, find_credential};
+use crate::credential::{
+    BearerHeader, CredentialSource, Location, RawCredential, SchemeSource, find_credential,
+};
 use crate::dependency::tree::{DependencyInfo, Param, ScopeChain, Unscoped, security_scopes};
 use crate::dependency::{Dependency, DependencyOutput, Resolve, Security};
-use crate::jwt::{Accepted, Authenticator, Refused, TokenError};
+use crate::dpop::ProofRequest;
+use crate::jwt::{Accepted, Authenticator, Refused};
 use crate::openapi::{Responses, insert_responses};
 use crate::rejection::{AuthError, AuthErrorKind};
 use crate::scheme::Scheme;
@@ -108,16 +111,16 @@ where
     async fn resolve(parts: &mut Parts, state: &St, chain: &ScopeChain<'_>) -> Result<C, Response> {
         let authenticator = Authenticator::from_ref(state);
         let config = authenticator.config();
-        let result = match find_credential::<Src>(parts, config) {
-            Ok(Some(token)) => {
-                verify::<C>(
-                    token.as_bytes(),
-                    &authenticator,
-                    chain,
-                    (S::INFO.name, S::INFO.implications),
-                )
-                .await
-            }
+        let result = match presentation::<Src>(parts, &authenticator) {
+            Ok(Some((token, proof))) => verify::<C>(
+                token.as_bytes(),
+                proof.as_ref(),
+                &authenticator,
+                chain,
+                (S::INFO.name, S::INFO.implications),
+            )
+            .await
+            .map_err(|error| error.presented_dpop(proof.is_some())),
             Ok(None) => Err(refused(
                 AuthError::missing_credentials(Src::KIND),
                 chain,
@@ -160,15 +163,17 @@ where
     ) -> Result<Option<C>, Response> {
         let authenticator = Authenticator::from_ref(state);
         let config = authenticator.config();
-        let result = match find_credential::<Src>(parts, config) {
-            Ok(Some(token)) => verify::<C>(
+        let result = match presentation::<Src>(parts, &authenticator) {
+            Ok(Some((token, proof))) => verify::<C>(
                 token.as_bytes(),
+                proof.as_ref(),
                 &authenticator,
                 chain,
                 (S::INFO.name, S::INFO.implications),
             )
             .await
-            .map(Some),
+            .map(Some)
+            .map_err(|error| error.presented_dpop(proof.is_some())),
             Ok(None) => {
                 tracing::debug!(
                     target: "axum_scopes",
@@ -181,6 +186,35 @@ where
             Err(error) => Err(refused(error, chain, S::INFO.name)),
         };
         result.map_err(|error| error.with_config(config).into_response())
+    }
+}
+
+/// The credential of `Src` in `parts` and, for a DPoP token when the authenticator accepts
+/// DPoP, its proof; `None` for no credential, which a DPoP token is when DPoP is not
+/// accepted, and a Bearer one when only DPoP is.
+///
+/// # Errors
+///
+/// What [`find_credential`] reports, and an invalid DPoP proof for a DPoP token with no or
+/// several `DPoP` headers.
+fn presentation<'p, Src: CredentialSource>(
+    parts: &'p Parts,
+    authenticator: &Authenticator,
+) -> Result<Option<(RawCredential<'p>, Option<ProofRequest<'p>>)>, AuthError> {
+    let Some(token) = find_credential::<Src>(parts, authenticator.config())? else {
+        return Ok(None);
+    };
+    match (token.location(), authenticator.dpop()) {
+        (Location::Dpop, Some(_)) => {
+            match ProofRequest::of(parts) {
+                Ok(proof) => Ok(Some((token, Some(proof)))),
+                Err(source) => Err(AuthError::from(AuthErrorKind::InvalidDpopProof { source })
+                    .presented_dpop(true)),
+            }
+        }
+        (Location::Dpop, None) => Ok(None),
+        (Location::Authorization, Some(dpop)) if !dpop.accepts_bearer() => Ok(None),
+        _ => Ok(Some((token, None))),
     }
 }
 
@@ -199,38 +233,24 @@ where
 /// parse of the verification.
 async fn verify<C: DeserializeOwned + DependencyOutput>(
     token: &[u8],
+    proof: Option<&ProofRequest<'_>>,
     authenticator: &Authenticator,
     chain: &ScopeChain<'_>,
     (scheme, implications): (&'static str, &'static [Implication]),
 ) -> Result<C, AuthError> {
-    let accepted =
-        authenticator
-            .accept(token)
-            .await
-            .and_then(|accepted| match accepted.kept_claims::<C>() {
-                Ok(claims) => Ok((accepted, claims)),
-                Err(error) => Err(Refused::of(&accepted, error)),
-            });
+    let accepted = authenticator
+        .accept_presented(token, proof)
+        .await
+        .and_then(|accepted| match accepted.kept_claims::<C>() {
+            Ok(claims) => Ok((accepted, claims)),
+            Err(error) => Err(Refused::of(&accepted, error)),
+        });
     let (accepted, claims) = match accepted {
         Ok(accepted) => accepted,
         Err(refused) => {
             let issuer = authenticator.issuer_of(&refused);
             let token_error = refused.error.reason();
-            let error = match refused.error {
-                // The provider is down and the key unknown: the token may well be valid.
-                TokenError::KeysUnavailable => AuthError::from(AuthErrorKind::KeysUnavailable {
-                    source: Some(Box::new(TokenError::KeysUnavailable)),
-                }),
-                TokenError::IntrospectionUnavailable => {
-                    AuthError::from(AuthErrorKind::KeysUnavailable {
-                        source: Some(Box::new(TokenError::IntrospectionUnavailable)),
-                    })
-                }
-                TokenError::RevocationsUnavailable => {
-                    AuthError::from(AuthErrorKind::RevocationsUnavailable)
-                }
-                error => AuthError::invalid_token(error),
-            };
+            let error = authenticator.answer(refused.error);
             let event = Event {
                 scheme,
                 chain,
@@ -319,7 +339,9 @@ impl Event<'_, '_> {
     ) {
         let keys_unavailable = matches!(
             error.kind(),
-            AuthErrorKind::KeysUnavailable { .. } | AuthErrorKind::RevocationsUnavailable
+            AuthErrorKind::KeysUnavailable { .. }
+                | AuthErrorKind::RevocationsUnavailable
+                | AuthErrorKind::DpopReplayUnavailable
         );
         let enabled = if keys_unavailable {
             tracing::enabled!(target: "axum_scopes", tracing::Level::WARN)

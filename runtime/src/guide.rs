@@ -26,3 +26,6 @@ pub mod testing {}
 
 #[doc = include_str!("../docs/guide/revocation.md")]
 pub mod revocation {}
+
+#[doc = include_str!("../docs/guide/dpop.md")]
+pub mod dpop {}

@@ -52,8 +52,10 @@
 #![doc = include_str!("../docs/guide.md")]
 
 pub mod credential;
+mod crypto;
 pub mod dangerous;
 pub mod dependency;
+pub mod dpop;
 pub mod guide;
 pub mod jwt;
 pub mod openapi;

@@ -21,6 +21,13 @@
 // /token/introspection (RFC 7662) and their client revokes them at /token/revocation (RFC 7009),
 // both listed by the discovery document.
 //
+// DPoP (RFC 9449): a token request that carries a `DPoP` proof header gets `token_type: DPoP` and
+// an access token bound to the proof's key: `cnf.jkt` (its RFC 7638 thumbprint) in a JWT access
+// token and in the introspection answer of an opaque one. Requests without the header get Bearer
+// tokens as before. No nonce is demanded (and none accepted: no nonce secret); a proof's `iat` must
+// be within 5 minutes of the provider's clock, and its `jti` is not accepted twice. dpop-client.mjs
+// beside this file is a DPoP client for the tests.
+//
 // Keys are generated at start: by default `ES256:bench-es256,RS256:bench-rs256`; OIDC_PROVIDER_KEYS
 // gives another list of `ALG:kid` (ES256 or RS256), so a restart can rotate to new keys.
 //
@@ -96,6 +103,9 @@ const provider = new Provider(issuer, {
   features: {
     clientCredentials: { enabled: true },
     devInteractions: { enabled: true },
+    // On by default in oidc-provider 9, stated here as the tests rely on it. requireNonce stays
+    // false and no nonceSecret is set: the provider never answers `use_dpop_nonce`.
+    dPoP: { enabled: true, requireNonce: () => false },
     introspection: {
       enabled: true,
       allowedPolicy: (ctx, client, token) => client.clientId === 'rs' || client.clientId === token.clientId,

@@ -7,6 +7,7 @@
 )]
 
 pub mod browser;
+pub mod dpop;
 pub mod oidc;
 pub mod openapi;
 pub mod provider;

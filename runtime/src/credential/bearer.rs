@@ -86,11 +86,21 @@ pub fn bearer_token(parts: &Parts) -> Option<(HeaderValue, std::ops::Range<usize
 /// Where the token is in an `Authorization` value of the `Bearer` scheme (case-insensitive),
 /// trimmed as FastAPI trims it; `None` for another scheme.
 pub(crate) fn bearer_range(value: &[u8]) -> Option<std::ops::Range<usize>> {
+    scheme_range(value, b"bearer")
+}
+
+/// Where the token is in an `Authorization` value of the `DPoP` scheme (case-insensitive),
+/// trimmed as [`bearer_range`] trims; `None` for another scheme.
+pub(crate) fn dpop_range(value: &[u8]) -> Option<std::ops::Range<usize>> {
+    scheme_range(value, b"dpop")
+}
+
+fn scheme_range(value: &[u8], name: &[u8]) -> Option<std::ops::Range<usize>> {
     let (scheme, rest, rest_start) = match value.iter().position(|&b| b == b' ') {
         Some(space) => (&value[..space], &value[space + 1..], space + 1),
         None => (value, &[][..], value.len()),
     };
-    if !scheme.eq_ignore_ascii_case(b"bearer") {
+    if !scheme.eq_ignore_ascii_case(name) {
         return None;
     }
     let leading = rest.iter().take_while(|b| is_strip_space(**b)).count();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::CsrfPolicy;
-use crate::rejection::{AuthError, ErrorStyle, Realm, ResourceMetadata};
+use crate::rejection::{AuthError, DpopChallenge, ErrorStyle, Realm, ResourceMetadata};
 
 /// How authentication failures are answered and cookie credentials guarded, for every
 /// credential extractor of a router.
@@ -46,6 +46,8 @@ struct ConfigInner {
     resource_metadata: Option<ResourceMetadata>,
     style: ErrorStyle,
     csrf: CsrfPolicy,
+    /// Set by an authenticator that accepts DPoP: challenges name `DPoP` too.
+    dpop: Option<Arc<DpopChallenge>>,
 }
 
 impl AuthConfig {
@@ -108,6 +110,16 @@ impl AuthConfig {
     pub fn csrf(&self) -> &CsrfPolicy {
         &self.inner.csrf
     }
+
+    /// Challenges name `DPoP` with `algs`, and `Bearer` only if `bearer` (see
+    /// [`crate::dpop`]).
+    pub(crate) fn with_dpop(mut self, algs: &str, bearer: bool) -> Self {
+        Arc::make_mut(&mut self.inner).dpop = Some(Arc::new(DpopChallenge {
+            algs: algs.into(),
+            bearer,
+        }));
+        self
+    }
 }
 
 impl AuthError {
@@ -117,5 +129,6 @@ impl AuthError {
         self.with_realm(config.realm().cloned())
             .with_resource_metadata(config.resource_metadata().cloned())
             .with_style(config.style())
+            .with_dpop_challenge(config.inner.dpop.clone())
     }
 }

@@ -11,7 +11,7 @@ use http::request::Parts;
 use crate::rejection::{AuthError, CredentialKind, InvalidRequest};
 
 mod api_key;
-mod bearer;
+pub(crate) mod bearer;
 mod config;
 mod csrf;
 
@@ -84,6 +84,9 @@ pub trait CredentialName: Send + Sync + 'static {
 pub enum Location {
     /// The `Authorization` header, `Bearer` scheme.
     Authorization,
+    /// The `Authorization` header, `DPoP` scheme (RFC 9449 §7.1): its proof travels in the
+    /// `DPoP` header.
+    Dpop,
     /// Another header.
     Header,
     /// A query parameter.
@@ -167,6 +170,8 @@ pub fn find_credential<'p, C: CredentialSource>(
 
 /// A bearer token in the `Authorization` header (RFC 6750 §2.1).
 ///
+/// Also the `DPoP` scheme (RFC 9449 §7.1), found at [`Location::Dpop`]: the guards check its
+/// proof when the authenticator accepts DPoP, and count it as no credential otherwise.
 /// Another scheme (`Basic ...`) counts as no credential. Unlike the tutorial's lenient
 /// [`BearerToken`], what follows `Bearer ` must be one RFC 6750
 /// `b64token`, and the header must appear once; otherwise the request is `invalid_request`.
@@ -182,8 +187,12 @@ impl CredentialSource for BearerHeader {
         let Some(header) = values.next().map(HeaderValue::as_bytes) else {
             return Ok(None);
         };
-        let Some(range) = bearer::bearer_range(header) else {
-            return Ok(None);
+        let (range, location) = match bearer::bearer_range(header) {
+            Some(range) => (range, Location::Authorization),
+            None => match bearer::dpop_range(header) {
+                Some(range) => (range, Location::Dpop),
+                None => return Ok(None),
+            },
         };
         let invalid = |reason| AuthError::invalid_request(Self::KIND, reason);
         if values.next().is_some() {
@@ -193,7 +202,7 @@ impl CredentialSource for BearerHeader {
         if !is_b64token(token) {
             return Err(invalid(InvalidRequest::MalformedAuthorization));
         }
-        Ok(Some(RawCredential::new(token, Location::Authorization)))
+        Ok(Some(RawCredential::new(token, location)))
     }
 }
 

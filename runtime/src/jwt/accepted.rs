@@ -49,6 +49,10 @@ pub(crate) struct Accepted {
     pub(crate) source: usize,
     /// The header's `kid`, at most [`KID_LOG_LEN`] characters, for the log.
     pub(crate) kid: Option<Box<str>>,
+    /// The DPoP key thumbprint the token is bound to (`cnf.jkt`); `Some("")` for a token bound
+    /// by a method this crate cannot check. A bound token is served only with a proof by
+    /// that key.
+    pub(crate) jkt: Option<Box<str>>,
     /// The claims as the first caller that keeps claims deserialized them
     /// ([`Accepted::kept_claims`]), so later hits of that type clone them instead of parsing
     /// the payload again.
@@ -79,6 +83,7 @@ pub(crate) struct Fresh<'t> {
     pub(crate) key: KeyId,
     pub(crate) source: usize,
     pub(crate) kid: Option<&'t str>,
+    pub(crate) jkt: Option<Box<str>>,
 }
 
 impl std::fmt::Debug for Accepted {
@@ -90,6 +95,7 @@ impl std::fmt::Debug for Accepted {
             .field("earliest", &self.earliest)
             .field("source", &self.source)
             .field("kid", &self.kid)
+            .field("bound", &self.jkt.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -105,6 +111,7 @@ impl Accepted {
             key: fresh.key,
             source: fresh.source,
             kid: fresh.kid.map(kid_for_log),
+            jkt: fresh.jkt,
             kept: OnceLock::new(),
             revocation: crate::revocation::Memo::default(),
         })
@@ -176,6 +183,7 @@ impl Accepted {
             + 2 * self.payload.len()
             + KEPT_INLINE
             + self.kid.as_ref().map_or(0, |kid| kid.len())
+            + self.jkt.as_ref().map_or(0, |jkt| jkt.len())
             + scopes
             + self.scopes.len() * 24
     }
@@ -195,6 +203,7 @@ mod tests {
             key: 1,
             source: 0,
             kid: Some("k"),
+            jkt: None,
         })
     }
 

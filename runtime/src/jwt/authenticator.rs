@@ -26,6 +26,8 @@ use super::policy::{Rules, RulesSpec, Source};
 use super::verifier::{Verifier, log_refused};
 use super::verify::Refused;
 use crate::credential::AuthConfig;
+use crate::dpop::{Dpop, ProofError, ProofRequest};
+use crate::rejection::{AuthError, AuthErrorKind};
 use crate::revocation::{Revocation, RevocationError, Revocations};
 
 /// Verifies bearer tokens against the keys of one or more [`Issuer`]s.
@@ -59,6 +61,8 @@ struct Inner {
     config: AuthConfig,
     /// The `iss` of every issuer bound to one, in the order given.
     issuers: Vec<String>,
+    /// How DPoP proofs are checked, when DPoP tokens are accepted.
+    dpop: Option<Dpop>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -108,6 +112,7 @@ pub struct AuthenticatorBuilder {
     config: AuthConfig,
     cache: TokenCacheOptions,
     revocations: Option<Revocations>,
+    dpop: Option<Dpop>,
     #[cfg(feature = "jwks")]
     pub(crate) jwks: JwksOptions,
 }
@@ -188,6 +193,17 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Accepts DPoP-bound tokens (RFC 9449) with proofs checked as `dpop` says, beside Bearer
+    /// tokens unless [`Dpop::dpop_only`]; see [`crate::dpop`]. Challenges then name `DPoP`
+    /// with its `algs` too.
+    ///
+    /// Without it, `Authorization: DPoP` counts as no credentials, and a DPoP-bound token sent
+    /// as Bearer is refused either way.
+    pub fn dpop(mut self, dpop: Dpop) -> Self {
+        self.dpop = Some(dpop);
+        self
+    }
+
     /// HTTP and refresh settings of the JWKS client.
     ///
     /// Defaults to [`JwksOptions::default`].
@@ -219,7 +235,7 @@ impl AuthenticatorBuilder {
         )
     )]
     pub async fn build(self) -> Result<Authenticator, BuildError> {
-        super::keys::install_crypto_provider();
+        crate::crypto::install_crypto_provider();
         let mut sources = Vec::new();
         #[cfg(feature = "jwks")]
         let mut remotes = Vec::new();
@@ -297,7 +313,11 @@ impl AuthenticatorBuilder {
                 remotes,
                 #[cfg(feature = "jwks")]
                 introspector,
-                config: self.config,
+                config: match &self.dpop {
+                    Some(dpop) => self.config.with_dpop(dpop.algs(), dpop.accepts_bearer()),
+                    None => self.config,
+                },
+                dpop: self.dpop,
                 issuers: self
                     .issuers
                     .iter()
@@ -349,6 +369,7 @@ impl Authenticator {
             config: AuthConfig::default(),
             cache: TokenCacheOptions::default(),
             revocations: None,
+            dpop: None,
             #[cfg(feature = "jwks")]
             jwks: JwksOptions::default(),
         }
@@ -403,7 +424,7 @@ impl Authenticator {
         &self,
         token: &[u8],
     ) -> Result<Verified<C>, TokenError> {
-        let accepted = self.accept(token).await;
+        let accepted = self.accept(token, None).await;
         let result = accepted.and_then(|accepted| {
             accepted
                 .verified()
@@ -429,7 +450,7 @@ impl Authenticator {
         token: &[u8],
         revocations: &Revocations,
     ) -> Result<(), RevocationError> {
-        let (iss, jti, exp) = match self.accept(token).await {
+        let (iss, jti, exp) = match self.accept(token, None).await {
             Ok(accepted) => accepted.revocation_target(),
             Err(refused) if matches!(refused.error, TokenError::Revoked) => return Ok(()),
             // Past the bound this replica refuses every token anyway; the client retries.
@@ -452,15 +473,19 @@ impl Authenticator {
             reason = "awaits the key refresh of the `jwks` feature; the signature stays the same without it"
         )
     )]
-    pub(crate) async fn accept(&self, token: &[u8]) -> Result<Arc<Accepted>, Refused> {
+    pub(crate) async fn accept(
+        &self,
+        token: &[u8],
+        binding: Option<&str>,
+    ) -> Result<Arc<Accepted>, Refused> {
         let verifier = &self.inner.verifier;
         #[cfg(feature = "jwks")]
         if let Some(introspector) = &self.inner.introspector
             && !is_jwt_shaped(token)
         {
-            return introspector.accept(verifier, token).await;
+            return introspector.accept(verifier, token, binding).await;
         }
-        let refused = match verifier.verify(token) {
+        let refused = match verifier.verify(token, binding) {
             Err(refused) if !refused.unknown_in.is_empty() => refused,
             other => return other,
         };
@@ -477,7 +502,7 @@ impl Authenticator {
             for (source, remote) in &remotes {
                 remote.refresh_on_miss(verifier, *source).await;
             }
-            match verifier.verify(token) {
+            match verifier.verify(token, binding) {
                 Err(mut again)
                     if matches!(again.error, TokenError::UnknownKey)
                         && remotes.iter().any(|(_, remote)| remote.is_failing()) =>
@@ -491,6 +516,66 @@ impl Authenticator {
         }
         #[cfg(not(feature = "jwks"))]
         Err(refused)
+    }
+
+    /// The token's [`Accepted`] record as [`Authenticator::accept`] gives it, with the DPoP
+    /// proof of `proof` when there is one: the proof's own checks first, then the token
+    /// through the verifier (whose admission compares the proof's key with the token's
+    /// binding), then the proof's `jti` in the replay cache.
+    pub(crate) async fn accept_presented(
+        &self,
+        token: &[u8],
+        proof: Option<&ProofRequest<'_>>,
+    ) -> Result<Arc<Accepted>, Refused> {
+        let Some(proof) = proof else {
+            return self.accept(token, None).await;
+        };
+        let Some(dpop) = &self.inner.dpop else {
+            return Err(Refused::new(TokenError::Dpop(ProofError::Missing)));
+        };
+        let checked = dpop
+            .check(proof, token)
+            .map_err(|error| Refused::new(error.into()))?;
+        let accepted = self.accept(token, Some(&checked.jkt)).await?;
+        dpop.first_use(&checked)
+            .await
+            .map_err(|error| Refused::of(&accepted, error.into()))?;
+        Ok(accepted)
+    }
+
+    /// The answer to a refusal for `error`: 503 when the token may well be valid (keys,
+    /// introspection, revocations or the replay cache unavailable), the DPoP answers for a
+    /// proof's refusal (with a fresh nonce for `use_dpop_nonce`), else 401 `invalid_token`.
+    pub(crate) fn answer(&self, error: TokenError) -> AuthError {
+        match error {
+            // The provider is down and the key unknown: the token may well be valid.
+            TokenError::KeysUnavailable | TokenError::IntrospectionUnavailable => {
+                AuthError::from(AuthErrorKind::KeysUnavailable {
+                    source: Some(Box::new(error)),
+                })
+            }
+            TokenError::RevocationsUnavailable => {
+                AuthError::from(AuthErrorKind::RevocationsUnavailable)
+            }
+            TokenError::Dpop(ProofError::ReplayUnavailable) => {
+                AuthError::from(AuthErrorKind::DpopReplayUnavailable)
+            }
+            TokenError::Dpop(ProofError::UseNonce) => {
+                match self.dpop().and_then(Dpop::fresh_nonce) {
+                    Some(nonce) => AuthError::from(AuthErrorKind::UseDpopNonce { nonce }),
+                    None => AuthError::from(AuthErrorKind::InvalidDpopProof {
+                        source: ProofError::UseNonce,
+                    }),
+                }
+            }
+            TokenError::Dpop(source) => AuthError::from(AuthErrorKind::InvalidDpopProof { source }),
+            error => AuthError::invalid_token(error),
+        }
+    }
+
+    /// How DPoP proofs are checked, when configured.
+    pub(crate) fn dpop(&self) -> Option<&Dpop> {
+        self.inner.dpop.as_ref()
     }
 
     /// The configured issuer of the key set a refusal names, for log events.

@@ -400,6 +400,7 @@ mod tests {
             key: 7,
             source: 0,
             kid: None,
+            jkt: None,
         })
     }
 

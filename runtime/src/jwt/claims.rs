@@ -234,6 +234,23 @@ pub(crate) struct Payload {
     /// Whether `iss` is absent or one string (not a list, not a number).
     pub(crate) iss_is_string: bool,
     pub(crate) scopes: Vec<String>,
+    /// The DPoP binding (RFC 9449 §6.1): `cnf.jkt`; `Some("")` for a `cnf` without `jkt` (a
+    /// confirmation method this crate cannot check, so no proof ever matches it).
+    pub(crate) jkt: Option<Box<str>>,
+}
+
+/// A token's confirmation claim (RFC 7800): only the DPoP thumbprint is read.
+#[derive(serde::Deserialize)]
+pub(crate) struct Confirmation {
+    #[serde(default)]
+    jkt: Option<String>,
+}
+
+impl Confirmation {
+    /// The thumbprint the token is bound to, `""` when it is bound by another method.
+    pub(crate) fn into_jkt(self) -> Box<str> {
+        self.jkt.unwrap_or_default().into()
+    }
 }
 
 /// The members [`PayloadSeed`] reads, each allowed once.
@@ -252,6 +269,7 @@ impl Seen {
             "scope" if scopes => 16,
             "scopes" if scopes => 32,
             "scp" if scopes => 64,
+            "cnf" if registered => 128,
             _ => return true,
         };
         let first = self.0 & bit == 0;
@@ -298,6 +316,7 @@ impl<'de> Visitor<'de> for PayloadSeed {
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut iat, mut exp, mut nbf) = (None, None, None);
         let mut iss_is_string = true;
+        let mut jkt = None;
         let mut scopes = Vec::new();
         let mut scope_string = Vec::new();
         // RFC 7519 §4: a member named twice is refused rather than read twice (the claims
@@ -326,6 +345,12 @@ impl<'de> Visitor<'de> for PayloadSeed {
                 }
                 (_, "iss") if self.registered => {
                     iss_is_string = map.next_value::<IsString>()?.0;
+                    continue;
+                }
+                (_, "cnf") if self.registered => {
+                    jkt = map
+                        .next_value::<Option<Confirmation>>()?
+                        .map(Confirmation::into_jkt);
                     continue;
                 }
                 (Some(ScopesClaim::Scope | ScopesClaim::ScopeOrScopes), "scope") => Shape::String,
@@ -357,6 +382,7 @@ impl<'de> Visitor<'de> for PayloadSeed {
             nbf,
             iss_is_string,
             scopes,
+            jkt,
         })
     }
 }

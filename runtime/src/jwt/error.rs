@@ -152,6 +152,15 @@ pub enum TokenError {
     /// signature was valid.
     #[error("token is not an access token")]
     WrongType,
+    /// The token is DPoP-bound (`cnf.jkt`, RFC 9449 §6) and came without a proof: as a
+    /// Bearer token, or to a verify call that takes no proof. A bound token is never
+    /// downgraded to a bearer one.
+    #[error("the token is DPoP-bound and came without its proof")]
+    DpopBound,
+    /// The request's DPoP proof was refused, or does not fit the token (see
+    /// [`crate::dpop`]).
+    #[error("the DPoP proof was refused: {0}")]
+    Dpop(#[from] crate::dpop::ProofError),
     /// [`JwtKeys::issue`] was called on keys built by
     /// [`JwtKeys::verify_only`].
     #[error("no signing key is configured")]
@@ -168,7 +177,8 @@ impl TokenError {
     /// `not_yet_valid`, `missing_claim`, `invalid_issuer`, `invalid_audience`,
     /// `invalid_claims`, `invalid_key`, `unknown_key`, `ambiguous_key`, `keys_unavailable`,
     /// `revoked`, `unrevocable`, `revocations_unavailable`, `inactive`,
-    /// `introspection_unavailable`, `wrong_type`, `no_signing_key` or `signing`.
+    /// `introspection_unavailable`, `wrong_type`, `dpop_bound`, `no_signing_key`, `signing`,
+    /// or for [`TokenError::Dpop`] the proof's [`reason`](crate::dpop::ProofError::reason).
     #[must_use]
     pub fn reason(&self) -> &'static str {
         match self {
@@ -193,6 +203,8 @@ impl TokenError {
             Self::Inactive => "inactive",
             Self::IntrospectionUnavailable => "introspection_unavailable",
             Self::WrongType => "wrong_type",
+            Self::DpopBound => "dpop_bound",
+            Self::Dpop(proof) => proof.reason(),
             Self::NoSigningKey => "no_signing_key",
             Self::Signing(_) => "signing",
         }

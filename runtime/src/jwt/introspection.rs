@@ -224,8 +224,9 @@ impl Introspector {
         &self,
         verifier: &Verifier,
         token: &[u8],
+        binding: Option<&str>,
     ) -> Result<Arc<Accepted>, Refused> {
-        if let Some(hit) = verifier.lookup(token)? {
+        if let Some(hit) = verifier.lookup(token, binding)? {
             return Ok(hit);
         }
         let cell = {
@@ -247,7 +248,7 @@ impl Introspector {
             .await
             .clone();
         match outcome {
-            Outcome::Active(accepted) => verifier.keep(token, accepted),
+            Outcome::Active(accepted) => verifier.keep(token, accepted, binding),
             Outcome::Refused(refusal) => {
                 let mut refused = Refused::new(refusal.error());
                 refused.source = Some(self.source);
@@ -313,6 +314,8 @@ impl Introspector {
             aud: Option<Audience>,
             #[serde(default)]
             token_type: Option<String>,
+            #[serde(default)]
+            cnf: Option<super::claims::Confirmation>,
         }
         let Ok(answer) = serde_json::from_slice::<Answer>(body) else {
             unavailable("the answer is not an RFC 7662 answer");
@@ -324,6 +327,7 @@ impl Introspector {
         if let Some(kind) = &answer.token_type
             && !kind.eq_ignore_ascii_case("bearer")
             && !kind.eq_ignore_ascii_case("access_token")
+            && !kind.eq_ignore_ascii_case("dpop")
         {
             return Err(Refusal::WrongType);
         }
@@ -382,6 +386,7 @@ impl Introspector {
             key: INTROSPECTED,
             source: self.source,
             kid: None,
+            jkt: answer.cnf.map(super::claims::Confirmation::into_jkt),
         }))
     }
 }

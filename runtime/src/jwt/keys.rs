@@ -11,10 +11,8 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::Once;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::crypto::CryptoProvider;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use serde::Serialize;
@@ -185,7 +183,7 @@ impl JwtKeys {
             algorithm.family(),
             "verification key does not match {algorithm:?}"
         );
-        install_crypto_provider();
+        crate::crypto::install_crypto_provider();
         let mut inner = KeysInner {
             encoding,
             decoding,
@@ -364,7 +362,8 @@ impl JwtKeys {
     /// such a token too).
     ///
     /// A token accepted before is served from the verified-token cache (see
-    /// [`JwtKeys::token_cache`]).
+    /// [`JwtKeys::token_cache`]). A DPoP-bound token (`cnf`) is refused with
+    /// [`TokenError::DpopBound`]: it is valid only with its proof (see [`crate::dpop`]).
     pub fn verify_scoped<C: DeserializeOwned>(
         &self,
         token: impl AsRef<[u8]>,
@@ -372,7 +371,7 @@ impl JwtKeys {
         let result = self
             .inner
             .verifier
-            .verify(token.as_ref())
+            .verify(token.as_ref(), None)
             .and_then(|accepted| {
                 accepted
                     .verified()
@@ -503,29 +502,6 @@ fn not_an_object() -> TokenError {
         "JWT claims must serialize to a JSON object",
     );
     signing_json_error(err)
-}
-
-/// Installs `jsonwebtoken`'s process-wide crypto provider for the backend this crate was
-/// built with: `aws-lc-rs` when its feature is on (the default), else `rust-crypto`. Every
-/// [`JwtKeys`] constructor and [`Authenticator`](super::Authenticator) build calls it; call it
-/// yourself before using `jsonwebtoken` directly. A provider installed earlier is kept.
-pub fn install_crypto_provider() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let _ = CryptoProvider::install_default(provider());
-    });
-}
-
-/// The provider of the backend chosen by the cargo features.
-#[cfg(feature = "aws-lc-rs")]
-fn provider() -> &'static CryptoProvider {
-    &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
-}
-
-/// The provider of the backend chosen by the cargo features.
-#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
-fn provider() -> &'static CryptoProvider {
-    &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER
 }
 
 #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]

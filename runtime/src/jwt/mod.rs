@@ -19,6 +19,7 @@
 //! `keys` and `authenticator` (the front doors), `jwks` (remote key sets, above the verifier).
 
 mod accepted;
+mod access;
 mod authenticator;
 mod cache;
 mod claims;
@@ -36,6 +37,7 @@ mod verifier;
 mod verify;
 
 pub use self::accepted::Verified;
+pub use self::access::AccessToken;
 pub use self::authenticator::{Authenticator, AuthenticatorBuilder, BuildError};
 pub use self::cache::{TokenCacheOptions, TokenCacheStats};
 pub use self::claims::{GrantedScopes, GrantedScopesIter, ScopesClaim, Subject};
@@ -46,7 +48,8 @@ pub use self::issuer::Issuer;
 #[cfg(feature = "jwks")]
 pub use self::jwks::{JwksError, JwksOptions};
 pub use self::key::{Key, KeyError};
-pub use self::keys::{JwtKeys, install_crypto_provider};
+pub use self::keys::JwtKeys;
+pub use crate::crypto::install_crypto_provider;
 pub use jsonwebtoken::Algorithm;
 
 pub(crate) use self::accepted::Accepted;

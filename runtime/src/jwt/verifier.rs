@@ -5,9 +5,11 @@
 //!
 //! Every accepted token, served from any tier of the cache or just verified, passes one
 //! function, [`Verifier::admit`]: the exact bytes, the time window (`exp` plus the leeway,
-//! `nbf`/`iat` minus it), its key still in its key set, and, when revocation is configured, no
-//! revocation naming it ([`crate::revocation`]). A check that must hold on every accepted token
-//! goes there and nowhere else.
+//! `nbf`/`iat` minus it), its key still in its key set, its DPoP binding (a token bound to a
+//! key by `cnf.jkt` only with a proof by that key, an unbound one only without: see
+//! [`crate::dpop`]), and, when revocation is configured, no revocation naming it
+//! ([`crate::revocation`]). A check that must hold on every accepted token goes there and
+//! nowhere else.
 //!
 //! The verifier knows nothing of where keys come from: its owner replaces a key set with
 //! [`Verifier::replace_keys`] (the JWKS client does, after a refresh), and a refused token names
@@ -45,6 +47,10 @@ enum Unfit {
     NotYetValid,
     /// The key that verified it has left its key set.
     KeyGone,
+    /// DPoP-bound, and presented without a proof.
+    Bound,
+    /// Presented with a proof by another key than the one it is bound to, or not bound.
+    Binding,
     /// A revocation names it, it cannot be revoked, or the revocations are not current.
     Revocation(Refusal),
 }
@@ -60,6 +66,8 @@ impl Unfit {
                 TokenError::NotYetValid(jsonwebtoken::errors::ErrorKind::ImmatureSignature.into())
             }
             Self::OtherToken | Self::KeyGone => TokenError::UnknownKey,
+            Self::Bound => TokenError::DpopBound,
+            Self::Binding => TokenError::Dpop(crate::dpop::ProofError::Binding),
             Self::Revocation(Refusal::Revoked) => TokenError::Revoked,
             Self::Revocation(Refusal::Unrevocable) => TokenError::Unrevocable,
             Self::Revocation(Refusal::Unavailable) => TokenError::RevocationsUnavailable,
@@ -85,17 +93,22 @@ impl Verifier {
         }
     }
 
-    /// Verifies `token` (the bytes after the scheme, possibly not even ASCII): served from the
-    /// cache when an accepted copy of it is there and [admitted](Self::admit), else verified in
-    /// full, admitted and kept. Never panics on any input; logs nothing (its callers log each
-    /// outcome once).
-    pub(crate) fn verify(&self, token: &[u8]) -> Result<Arc<Accepted>, Refused> {
+    /// Verifies `token` (the bytes after the scheme, possibly not even ASCII), presented with
+    /// a DPoP proof by the key of thumbprint `binding` or without one (`None`): served from
+    /// the cache when an accepted copy of it is there and [admitted](Self::admit), else
+    /// verified in full, admitted and kept. Never panics on any input; logs nothing (its
+    /// callers log each outcome once).
+    pub(crate) fn verify(
+        &self,
+        token: &[u8],
+        binding: Option<&str>,
+    ) -> Result<Arc<Accepted>, Refused> {
         let now = clock::now();
-        if let Some(served) = self.lookup_at(token, now)? {
+        if let Some(served) = self.lookup_at(token, binding, now)? {
             return Ok(served);
         }
         let accepted = verify::check(token, &self.sources, self.named, now)?;
-        self.keep_at(token, accepted, now)
+        self.keep_at(token, accepted, binding, now)
     }
 
     /// The cache's accepted copy of `token`, [admitted](Self::admit): `Ok(None)` on a miss
@@ -109,11 +122,20 @@ impl Verifier {
             reason = "introspection, of the `jwks` feature, verifies by other means"
         )
     )]
-    pub(crate) fn lookup(&self, token: &[u8]) -> Result<Option<Arc<Accepted>>, Refused> {
-        self.lookup_at(token, clock::now())
+    pub(crate) fn lookup(
+        &self,
+        token: &[u8],
+        binding: Option<&str>,
+    ) -> Result<Option<Arc<Accepted>>, Refused> {
+        self.lookup_at(token, binding, clock::now())
     }
 
-    fn lookup_at(&self, token: &[u8], now: u64) -> Result<Option<Arc<Accepted>>, Refused> {
+    fn lookup_at(
+        &self,
+        token: &[u8],
+        binding: Option<&str>,
+        now: u64,
+    ) -> Result<Option<Arc<Accepted>>, Refused> {
         if token.len() > self.max_token_len {
             return Err(Refused::new(TokenError::TooLarge));
         }
@@ -122,7 +144,7 @@ impl Verifier {
         };
         let digest = cache.digest(token);
         if let Some(hit) = cache.lookup(digest) {
-            match self.admit(&hit, token, now) {
+            match self.admit(&hit, token, binding, now) {
                 Ok(()) => {
                     cache.count_hit();
                     return Ok(Some(hit));
@@ -135,6 +157,10 @@ impl Verifier {
                     if refusal != Refusal::Unavailable {
                         cache.forget(digest);
                     }
+                    return Err(Refused::of(&hit, unfit.error()));
+                }
+                // The entry is sound; the presentation is not.
+                Err(unfit @ (Unfit::Bound | Unfit::Binding)) => {
                     return Err(Refused::of(&hit, unfit.error()));
                 }
                 Err(_) => cache.forget(digest),
@@ -157,31 +183,44 @@ impl Verifier {
         &self,
         token: &[u8],
         accepted: Arc<Accepted>,
+        binding: Option<&str>,
     ) -> Result<Arc<Accepted>, Refused> {
-        self.keep_at(token, accepted, clock::now())
+        self.keep_at(token, accepted, binding, clock::now())
     }
 
     fn keep_at(
         &self,
         token: &[u8],
         accepted: Arc<Accepted>,
+        binding: Option<&str>,
         now: u64,
     ) -> Result<Arc<Accepted>, Refused> {
-        // Besides revocation, only a clock that moved past a second's edge since the check
-        // read it, or keys replaced meanwhile, fail here.
-        self.admit(&accepted, token, now)
-            .map_err(|unfit| Refused::of(&accepted, unfit.error()))?;
-        if let Some(cache) = &self.cache {
+        // Besides revocation and the binding, only a clock that moved past a second's edge
+        // since the check read it, or keys replaced meanwhile, fail here.
+        let admitted = self.admit(&accepted, token, binding, now);
+        // A token refused only for its presentation is sound: kept, so that its next
+        // presentation with the right proof is a hit.
+        if matches!(admitted, Ok(()) | Err(Unfit::Bound | Unfit::Binding))
+            && let Some(cache) = &self.cache
+        {
             cache.insert(cache.digest(token), Arc::clone(&accepted), now);
         }
+        admitted.map_err(|unfit| Refused::of(&accepted, unfit.error()))?;
         Ok(accepted)
     }
 
     /// The checks every accepted token passes before it is served, at `now`, whichever tier of
     /// the cache held it or if it was just verified: `presented` is exactly its bytes (compared
     /// in constant time), its time window holds `now`, the key that verified it is still in
-    /// its key set, and no revocation names it (while the revocations are current).
-    fn admit(&self, accepted: &Accepted, presented: &[u8], now: u64) -> Result<(), Unfit> {
+    /// its key set, it is bound to the key of the request's DPoP proof (`binding`) if and
+    /// only if there is one, and no revocation names it (while the revocations are current).
+    fn admit(
+        &self,
+        accepted: &Accepted,
+        presented: &[u8],
+        binding: Option<&str>,
+        now: u64,
+    ) -> Result<(), Unfit> {
         if !constant_time_eq::constant_time_eq(&accepted.token, presented) {
             return Err(Unfit::OtherToken);
         }
@@ -200,6 +239,14 @@ impl Verifier {
                 .is_some_and(|source| source.keys.load().contains(accepted.key));
         if !present {
             return Err(Unfit::KeyGone);
+        }
+        match (accepted.jkt.as_deref(), binding) {
+            (None, None) => {}
+            (Some(bound), Some(proof))
+                if !bound.is_empty()
+                    && constant_time_eq::constant_time_eq(bound.as_bytes(), proof.as_bytes()) => {}
+            (Some(_), None) => return Err(Unfit::Bound),
+            _ => return Err(Unfit::Binding),
         }
         if let Some(revocations) = &self.revocations {
             revocations
@@ -328,7 +375,7 @@ mod tests {
         let cache = verifier.cache.as_ref().unwrap();
         let digest = cache.digest(token.as_bytes());
         // A miss: verified and put in moka; only lookups fill the front slot.
-        let accepted = verifier.verify(token.as_bytes()).unwrap();
+        let accepted = verifier.verify(token.as_bytes(), None).unwrap();
         assert!(!cache.in_front(digest));
         if front {
             assert!(cache.lookup(digest).is_some());
@@ -351,7 +398,7 @@ mod tests {
             let digest = cache.digest(token.as_bytes());
             let served = cache.lookup(digest).unwrap();
             assert!(Arc::ptr_eq(&served, &entry), "front {front}");
-            let admit = |presented: &[u8], now| verifier.admit(&served, presented, now);
+            let admit = |presented: &[u8], now| verifier.admit(&served, presented, None, now);
             assert_eq!(admit(token.as_bytes(), now), Ok(()));
             assert_eq!(admit(token.as_bytes(), now + 61), Err(Unfit::Expired));
             assert_eq!(admit(token.as_bytes(), now - 121), Err(Unfit::NotYetValid));
@@ -365,7 +412,7 @@ mod tests {
             assert_eq!(admit(token.as_bytes(), now), Err(Unfit::KeyGone));
             // Through `verify`: the refused entry is forgotten, and the token verified anew
             // (same secret, new key).
-            let again = verifier.verify(token.as_bytes()).unwrap();
+            let again = verifier.verify(token.as_bytes(), None).unwrap();
             assert!(!Arc::ptr_eq(&again, &entry), "front {front}");
         }
     }
@@ -374,10 +421,10 @@ mod tests {
     fn hits_and_misses_are_counted() {
         let verifier = verifier(TokenCacheOptions::default());
         let token = token(clock::now() + 60);
-        let first = verifier.verify(token.as_bytes()).unwrap();
-        let hit = verifier.verify(token.as_bytes()).unwrap();
+        let first = verifier.verify(token.as_bytes(), None).unwrap();
+        let hit = verifier.verify(token.as_bytes(), None).unwrap();
         assert!(Arc::ptr_eq(&first, &hit));
-        assert!(verifier.verify(b"not.a.token").is_err());
+        assert!(verifier.verify(b"not.a.token", None).is_err());
         let stats = verifier.cache_stats();
         assert_eq!(
             (stats.hits, stats.misses, stats.entries),
@@ -390,12 +437,14 @@ mod tests {
     fn without_a_cache_every_token_is_verified_and_admitted() {
         let verifier = verifier(TokenCacheOptions::disabled());
         let now = clock::now();
-        assert!(verifier.verify(token(now + 60).as_bytes()).is_ok());
-        let expired = verifier.verify(token(now - 1).as_bytes()).unwrap_err();
+        assert!(verifier.verify(token(now + 60).as_bytes(), None).is_ok());
+        let expired = verifier
+            .verify(token(now - 1).as_bytes(), None)
+            .unwrap_err();
         assert!(matches!(expired.error, TokenError::Expired(_)));
         let long = vec![b'a'; 8 * 1024 + 1];
         assert!(matches!(
-            verifier.verify(&long).unwrap_err().error,
+            verifier.verify(&long, None).unwrap_err().error,
             TokenError::TooLarge
         ));
         assert_eq!(verifier.cache_stats(), TokenCacheStats::default());

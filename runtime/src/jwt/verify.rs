@@ -170,6 +170,7 @@ pub(crate) fn check(
                 key: entry.id,
                 source,
                 kid,
+                jkt: read.jkt,
             }))
         })
     })
@@ -389,6 +390,8 @@ struct ReadPayload {
     exp: Option<f64>,
     /// The later of `nbf` and, when checked, `iat`.
     not_before: Option<f64>,
+    /// The DPoP binding, see [`super::claims::Payload::jkt`].
+    jkt: Option<Box<str>>,
 }
 
 /// The second pass over the (already verified) decoded payload: `iss` must be one
@@ -417,6 +420,14 @@ fn read_payload(
                 nbf: value.get("nbf").and_then(serde_json::Value::as_f64),
                 iss_is_string: value.get("iss").is_none_or(serde_json::Value::is_string),
                 scopes: read(&value),
+                jkt: match value.get("cnf") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(cnf) => Some(
+                        serde_json::from_value::<super::claims::Confirmation>(cnf.clone())
+                            .map_err(invalid)?
+                            .into_jkt(),
+                    ),
+                },
             }
         } else {
             let mut de = serde_json::Deserializer::from_slice(json);
@@ -447,6 +458,7 @@ fn read_payload(
             scopes: GrantedScopes::from_vec(read.scopes),
             exp: read.exp,
             not_before,
+            jkt: read.jkt,
         })
     }
 }

@@ -11,6 +11,8 @@
 //! - The failure answers: each dependency's, added where the operation documents none for
 //!   that status (`responses.rs`).
 //! - The schemes: [`security_scheme`] and [`SchemeAddon`] (`scheme.rs`).
+//! - DPoP: [`document_dpop`] says on the token schemes that they take DPoP-bound tokens
+//!   (`dpop.rs` says why a description and an extension, not a scheme of its own).
 //! - The audit: [`routes`], [`route_table`] and [`assert_secure`] read a finished document
 //!   (`audit.rs`).
 //! - Serving: `docs_router` (Swagger UI, feature `swagger-ui`) and [`ProtectedResource`]
@@ -19,6 +21,7 @@
 mod audit;
 #[cfg(feature = "swagger-ui")]
 mod docs;
+mod dpop;
 pub(crate) mod requirements;
 mod resource;
 pub(crate) mod responses;
@@ -27,6 +30,7 @@ mod scheme;
 pub use self::audit::{Route, UnsecuredRoutes, assert_secure, route_table, routes};
 #[cfg(feature = "swagger-ui")]
 pub use self::docs::{DocsOptions, docs_router, docs_router_with};
+pub use self::dpop::document_dpop;
 pub use self::requirements::Alternative;
 pub use self::resource::ProtectedResource;
 pub use self::scheme::{SchemeAddon, security_scheme};

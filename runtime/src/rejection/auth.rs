@@ -3,12 +3,13 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
 use http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
-use super::challenge::{Realm, ResourceMetadata, challenge};
+use super::challenge::{DpopChallenge, Realm, ResourceMetadata, challenge};
 use super::render;
 use crate::scope::SecurityScopes;
 
@@ -147,12 +148,36 @@ pub enum AuthErrorKind {
     /// nothing wrong.
     #[error("the revocations cannot be vouched for")]
     RevocationsUnavailable,
+    /// When the request's DPoP proof is refused (RFC 9449 §7.1), or does not fit its token.
+    ///
+    /// 401 `Could not validate credentials` with
+    /// `DPoP error="invalid_dpop_proof", error_description="<the reason's fixed text>"`.
+    #[error("the DPoP proof is invalid")]
+    InvalidDpopProof {
+        /// What was wrong with it.
+        #[source]
+        source: crate::dpop::ProofError,
+    },
+    /// When the server requires a DPoP nonce and the proof lacks a current one (RFC 9449 §8).
+    ///
+    /// 401 with `DPoP error="use_dpop_nonce"` and the fresh nonce in `DPoP-Nonce`.
+    #[error("the DPoP proof lacks a current server nonce")]
+    UseDpopNonce {
+        /// The nonce to use.
+        nonce: HeaderValue,
+    },
+    /// When the shared replay cache of DPoP proofs cannot answer: the proof may be a replay.
+    ///
+    /// 503 `Service Unavailable` with `Retry-After: 5`, without a challenge.
+    #[error("the DPoP replay cache is unavailable")]
+    DpopReplayUnavailable,
 }
 
 impl AuthErrorKind {
     /// A stable `snake_case` name of the kind, for logs and metrics: `missing_credentials`,
     /// `invalid_request`, `invalid_token`, `invalid_api_key`, `insufficient_scope`,
-    /// `cross_site_request` or `keys_unavailable`.
+    /// `cross_site_request`, `keys_unavailable`, `revocations_unavailable`,
+    /// `invalid_dpop_proof`, `use_dpop_nonce` or `dpop_replay_unavailable`.
     #[must_use]
     pub fn reason(&self) -> &'static str {
         match self {
@@ -164,6 +189,9 @@ impl AuthErrorKind {
             Self::CrossSiteRequest => "cross_site_request",
             Self::KeysUnavailable { .. } => "keys_unavailable",
             Self::RevocationsUnavailable => "revocations_unavailable",
+            Self::InvalidDpopProof { .. } => "invalid_dpop_proof",
+            Self::UseDpopNonce { .. } => "use_dpop_nonce",
+            Self::DpopReplayUnavailable => "dpop_replay_unavailable",
         }
     }
 
@@ -171,14 +199,16 @@ impl AuthErrorKind {
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::MissingCredentials { .. } | Self::InvalidToken { .. } | Self::InvalidApiKey => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::MissingCredentials { .. }
+            | Self::InvalidToken { .. }
+            | Self::InvalidApiKey
+            | Self::InvalidDpopProof { .. }
+            | Self::UseDpopNonce { .. } => StatusCode::UNAUTHORIZED,
             Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             Self::InsufficientScope { .. } | Self::CrossSiteRequest => StatusCode::FORBIDDEN,
-            Self::KeysUnavailable { .. } | Self::RevocationsUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::KeysUnavailable { .. }
+            | Self::RevocationsUnavailable
+            | Self::DpopReplayUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -191,10 +221,15 @@ impl AuthErrorKind {
         match self {
             Self::MissingCredentials { .. } => "Not authenticated",
             Self::InvalidRequest { reason, .. } => reason.description(),
-            Self::InvalidToken { .. } | Self::InvalidApiKey => "Could not validate credentials",
+            Self::InvalidToken { .. }
+            | Self::InvalidApiKey
+            | Self::InvalidDpopProof { .. }
+            | Self::UseDpopNonce { .. } => "Could not validate credentials",
             Self::InsufficientScope { .. } => "Not enough permissions",
             Self::CrossSiteRequest => "Cross-site request rejected",
-            Self::KeysUnavailable { .. } | Self::RevocationsUnavailable => "Service Unavailable",
+            Self::KeysUnavailable { .. }
+            | Self::RevocationsUnavailable
+            | Self::DpopReplayUnavailable => "Service Unavailable",
         }
     }
 }
@@ -226,8 +261,18 @@ pub struct AuthError {
     kind: AuthErrorKind,
     realm: Option<Realm>,
     /// Boxed: rare, and it keeps `AuthError` small on the `Result`s that carry it.
-    resource_metadata: Option<Box<ResourceMetadata>>,
+    extras: Option<Box<Extras>>,
     style: ErrorStyle,
+    /// Whether the request presented a `DPoP` token: its challenge then carries the error.
+    used_dpop: bool,
+}
+
+/// The rarer parameters of the challenges.
+#[derive(Debug, Default)]
+struct Extras {
+    resource_metadata: Option<ResourceMetadata>,
+    /// What challenges say of `DPoP`, when the authenticator accepts it.
+    dpop: Option<Arc<DpopChallenge>>,
 }
 
 impl AuthError {
@@ -284,7 +329,9 @@ impl AuthError {
     /// none.
     #[must_use]
     pub fn with_resource_metadata(mut self, url: Option<ResourceMetadata>) -> Self {
-        self.resource_metadata = url.map(Box::new);
+        if url.is_some() || self.extras.is_some() {
+            self.extras.get_or_insert_default().resource_metadata = url;
+        }
         self
     }
 
@@ -292,6 +339,20 @@ impl AuthError {
     #[must_use]
     pub fn with_style(mut self, style: ErrorStyle) -> Self {
         self.style = style;
+        self
+    }
+
+    /// Challenges name `DPoP` as `dpop` says; see [`crate::dpop`].
+    pub(crate) fn with_dpop_challenge(mut self, dpop: Option<Arc<DpopChallenge>>) -> Self {
+        if dpop.is_some() || self.extras.is_some() {
+            self.extras.get_or_insert_default().dpop = dpop;
+        }
+        self
+    }
+
+    /// The request presented a DPoP token: the `DPoP` challenge carries the error.
+    pub(crate) fn presented_dpop(mut self, used: bool) -> Self {
+        self.used_dpop = used;
         self
     }
 
@@ -307,11 +368,14 @@ impl AuthError {
         self.kind.status()
     }
 
-    /// The `WWW-Authenticate` value of the answer, if it has one.
+    /// The `WWW-Authenticate` value of the answer, if it has one: one challenge, or when the
+    /// authenticator accepts DPoP, the `DPoP` challenge (with `algs`) and the `Bearer` one
+    /// (when Bearer is accepted), the error on the scheme the request used.
     #[must_use]
     pub fn challenge(&self) -> Option<HeaderValue> {
         let realm = self.realm.as_ref();
         let scope;
+        let mut dpop_error = false;
         let (kind, error, description, scope) = match &self.kind {
             AuthErrorKind::MissingCredentials { kind } => (*kind, None, None, None),
             AuthErrorKind::InvalidRequest {
@@ -339,6 +403,24 @@ impl AuthError {
                     Some(scope.as_str()).filter(|scope| !scope.is_empty()),
                 )
             }
+            AuthErrorKind::InvalidDpopProof { source } => {
+                dpop_error = true;
+                (
+                    CredentialKind::BearerToken,
+                    Some("invalid_dpop_proof"),
+                    Some(source.error_description()),
+                    None,
+                )
+            }
+            AuthErrorKind::UseDpopNonce { .. } => {
+                dpop_error = true;
+                (
+                    CredentialKind::BearerToken,
+                    Some("use_dpop_nonce"),
+                    Some(crate::dpop::ProofError::UseNonce.error_description()),
+                    None,
+                )
+            }
             // A 400 needs no challenge and none is standard for API keys; other credentials
             // would not help a cross-site request.
             AuthErrorKind::InvalidRequest {
@@ -347,19 +429,52 @@ impl AuthError {
             }
             | AuthErrorKind::CrossSiteRequest
             | AuthErrorKind::KeysUnavailable { .. }
-            | AuthErrorKind::RevocationsUnavailable => return None,
+            | AuthErrorKind::RevocationsUnavailable
+            | AuthErrorKind::DpopReplayUnavailable => return None,
         };
-        let params = [
-            realm.map(|realm| ("realm", realm.as_str())),
-            error.map(|error| ("error", error)),
-            description.map(|description| ("error_description", description)),
-            scope.map(|scope| ("scope", scope)),
-            self.resource_metadata
-                .as_ref()
-                .filter(|_| kind == CredentialKind::BearerToken)
-                .map(|url| ("resource_metadata", url.as_str())),
-        ];
-        challenge(kind.scheme(), params.iter().flatten())
+        let extras = self.extras.as_deref();
+        let metadata = extras
+            .and_then(|extras| extras.resource_metadata.as_ref())
+            .filter(|_| kind == CredentialKind::BearerToken)
+            .map(|url| ("resource_metadata", url.as_str()));
+        let with_error = |error_here: bool| {
+            [
+                realm.map(|realm| ("realm", realm.as_str())),
+                error.filter(|_| error_here).map(|error| ("error", error)),
+                description
+                    .filter(|_| error_here)
+                    .map(|description| ("error_description", description)),
+                scope.filter(|_| error_here).map(|scope| ("scope", scope)),
+            ]
+        };
+        let dpop = extras.and_then(|extras| extras.dpop.as_ref());
+        let Some(dpop) = dpop.filter(|_| kind == CredentialKind::BearerToken) else {
+            let params = with_error(true).into_iter().chain([metadata]);
+            return challenge(kind.scheme(), params.collect::<Vec<_>>().iter().flatten());
+        };
+        // The error goes on the scheme the request used; a Bearer request's errors stay on
+        // the Bearer challenge, unless Bearer is not accepted at all.
+        let on_dpop = self.used_dpop || dpop_error || !dpop.bearer;
+        let dpop_params = with_error(on_dpop)
+            .into_iter()
+            .chain([Some(("algs", &*dpop.algs))]);
+        let dpop_challenge = challenge("DPoP", dpop_params.collect::<Vec<_>>().iter().flatten())?;
+        if !dpop.bearer {
+            return Some(dpop_challenge);
+        }
+        let bearer_params = with_error(!on_dpop).into_iter().chain([metadata]);
+        let bearer_challenge =
+            challenge("Bearer", bearer_params.collect::<Vec<_>>().iter().flatten())?;
+        let (first, second) = if on_dpop {
+            (dpop_challenge, bearer_challenge)
+        } else {
+            (bearer_challenge, dpop_challenge)
+        };
+        let mut both = Vec::with_capacity(first.len() + 2 + second.len());
+        both.extend_from_slice(first.as_bytes());
+        both.extend_from_slice(b", ");
+        both.extend_from_slice(second.as_bytes());
+        HeaderValue::from_bytes(&both).ok()
     }
 }
 
@@ -368,8 +483,9 @@ impl From<AuthErrorKind> for AuthError {
         Self {
             kind,
             realm: None,
-            resource_metadata: None,
+            extras: None,
             style: ErrorStyle::default(),
+            used_dpop: false,
         }
     }
 }
@@ -394,9 +510,15 @@ impl IntoResponse for AuthError {
         if let Some(challenge) = self.challenge() {
             response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
         }
-        let retry_after = match self.kind {
+        let retry_after = match &self.kind {
             AuthErrorKind::KeysUnavailable { .. } => Some("10"),
-            AuthErrorKind::RevocationsUnavailable => Some("5"),
+            AuthErrorKind::RevocationsUnavailable | AuthErrorKind::DpopReplayUnavailable => {
+                Some("5")
+            }
+            AuthErrorKind::UseDpopNonce { nonce } => {
+                response.headers_mut().insert("dpop-nonce", nonce.clone());
+                None
+            }
             _ => None,
         };
         if let Some(seconds) = retry_after {

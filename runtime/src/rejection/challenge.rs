@@ -81,6 +81,15 @@ impl ResourceMetadata {
 )]
 pub struct InvalidResourceMetadata(());
 
+/// What challenges say of DPoP when an authenticator accepts it (RFC 9449 §7.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DpopChallenge {
+    /// The accepted proof algorithms, space separated.
+    pub(crate) algs: Box<str>,
+    /// Whether Bearer tokens are accepted too.
+    pub(crate) bearer: bool,
+}
+
 /// The error of [`Realm::new`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid realm: a realm holds printable ASCII characters, spaces and tabs only")]

@@ -11,6 +11,7 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 pub use self::auth::{AuthError, AuthErrorKind, CredentialKind, ErrorStyle, InvalidRequest};
+pub(crate) use self::challenge::DpopChallenge;
 pub use self::challenge::{
     InvalidRealm, InvalidResourceMetadata, Realm, ResourceMetadata, challenge,
 };

@@ -104,6 +104,29 @@ impl RedisOptions {
         self
     }
 
+    /// The client of the URL, or `None` when it is not a Redis URL.
+    pub(crate) fn client(&self) -> Option<redis::Client> {
+        let client = redis::Client::open(self.url.as_str()).ok()?;
+        if self.url.starts_with("rediss") {
+            // redis-rs builds its TLS configuration on rustls's process-wide provider: install
+            // `ring` (the crate's TLS backend elsewhere) unless the application chose one.
+            if rustls::crypto::CryptoProvider::get_default().is_none() {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+            }
+        }
+        Some(client)
+    }
+
+    /// The key prefix.
+    pub(crate) fn key_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// How long a write may take.
+    pub(crate) fn write_deadline(&self) -> Duration {
+        self.write_timeout
+    }
+
     fn channel(&self) -> String {
         format!("{}revocations", self.prefix)
     }
@@ -149,15 +172,9 @@ impl Revocations {
     /// [`RevocationError::Config`] for a URL that is not a Redis URL, or when called outside a
     /// Tokio runtime.
     pub fn redis(redis: RedisOptions, options: RevocationOptions) -> Result<Self, RevocationError> {
-        let client = redis::Client::open(redis.url.as_str())
-            .map_err(|_| RevocationError::Config("the Redis URL is not valid".into()))?;
-        if redis.url.starts_with("rediss") {
-            // redis-rs builds its TLS configuration on rustls's process-wide provider: install
-            // `ring` (the crate's TLS backend elsewhere) unless the application chose one.
-            if rustls::crypto::CryptoProvider::get_default().is_none() {
-                let _ = rustls::crypto::ring::default_provider().install_default();
-            }
-        }
+        let client = redis
+            .client()
+            .ok_or_else(|| RevocationError::Config("the Redis URL is not valid".into()))?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             RevocationError::Config("no Tokio runtime to run the Redis task".into())
         })?;

@@ -13,6 +13,7 @@ mod authenticated;
 mod browser;
 mod claims;
 mod credentials;
+mod dpop;
 mod examples;
 mod examples_openapi;
 mod idioms;

@@ -1,0 +1,229 @@
+//! One DPoP proof's checks (RFC 9449 §4.3), in order: the compact form, the header (`typ`
+//! `dpop+jwt`, an allowed asymmetric `alg`, a public `jwk` fitting it, no `crit`), the
+//! signature by that `jwk`, then the claims: `htm`, `htu`, `iat`, the server nonce when
+//! required, and `ath`. What the token's binding and the replay cache decide comes after, from
+//! the [`Checked`] proof.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{Jwk, ThumbprintHash};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::error::ProofError;
+use super::htu;
+
+/// The longest proof decoded at all.
+pub(crate) const MAX_PROOF_LEN: usize = 8 * 1024;
+
+/// The longest `jti` accepted (its hash is what the replay cache keeps).
+const MAX_JTI_LEN: usize = 256;
+
+/// Members of a JWK that only a private key has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037).
+const PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// A proof that passed every check of its own.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    /// The RFC 7638 SHA-256 thumbprint of its key, base64url: what the token's `cnf.jkt` must
+    /// be.
+    pub(crate) jkt: String,
+    /// What the replay cache keeps: SHA-256 of the thumbprint and the `jti`.
+    pub(crate) replay_key: [u8; 32],
+    /// Its `iat`, for how long the replay cache keeps it.
+    pub(crate) iat: i64,
+}
+
+/// What the request says, to compare the proof with.
+pub(crate) struct Request<'r> {
+    pub(crate) method: &'r str,
+    /// The request's URI as its clients see it, normalised ([`htu::External::request_uri`]).
+    pub(crate) uri: &'r str,
+    /// The bytes of the access token, for `ath`.
+    pub(crate) token: &'r [u8],
+}
+
+/// What the checks are configured with.
+pub(crate) struct Rules<'a> {
+    pub(crate) algorithms: &'a [Algorithm],
+    /// Oldest and newest `iat` accepted, seconds since 1970.
+    pub(crate) oldest: i64,
+    pub(crate) newest: i64,
+    /// Whether `nonce` is accepted (`None` when nonces are not required).
+    pub(crate) nonce: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    typ: Option<String>,
+    alg: String,
+    #[serde(default)]
+    jwk: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    #[serde(default)]
+    jti: Option<String>,
+    #[serde(default)]
+    htm: Option<String>,
+    #[serde(default)]
+    htu: Option<String>,
+    #[serde(default)]
+    iat: Option<serde_json::Number>,
+    #[serde(default)]
+    ath: Option<String>,
+    #[serde(default)]
+    nonce: Option<String>,
+}
+
+/// Checks `proof` against `request` under `rules`.
+pub(crate) fn check(
+    proof: &[u8],
+    request: &Request<'_>,
+    rules: &Rules<'_>,
+) -> Result<Checked, ProofError> {
+    if proof.len() > MAX_PROOF_LEN {
+        return Err(ProofError::Malformed);
+    }
+    let proof = std::str::from_utf8(proof).map_err(|_| ProofError::Malformed)?;
+    let mut parts = proof.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ProofError::Malformed);
+    };
+    let header: Header = decode_json(header)?;
+    if !header
+        .typ
+        .as_deref()
+        .is_some_and(|typ| typ.eq_ignore_ascii_case("dpop+jwt"))
+    {
+        return Err(ProofError::Type);
+    }
+    if header.crit.is_some() {
+        return Err(ProofError::Malformed);
+    }
+    let alg = header
+        .alg
+        .parse::<Algorithm>()
+        .ok()
+        .filter(|alg| rules.algorithms.contains(alg))
+        .ok_or(ProofError::Algorithm)?;
+    let jwk = header.jwk.ok_or(ProofError::Key)?;
+    if PRIVATE_MEMBERS
+        .iter()
+        .any(|member| jwk.contains_key(*member))
+    {
+        return Err(ProofError::PrivateKey);
+    }
+    let jwk: Jwk =
+        serde_json::from_value(serde_json::Value::Object(jwk)).map_err(|_| ProofError::Key)?;
+    if !fits(&jwk, alg) {
+        return Err(ProofError::Key);
+    }
+    let key = DecodingKey::from_jwk(&jwk).map_err(|_| ProofError::Key)?;
+    let message = &proof[..header_and_payload_len(proof)];
+    let valid = jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key, alg)
+        .map_err(|_| ProofError::Signature)?;
+    if !valid {
+        return Err(ProofError::Signature);
+    }
+    let claims: Claims = decode_json(payload)?;
+    let (Some(jti), Some(htm), Some(htu), Some(iat)) =
+        (claims.jti, claims.htm, claims.htu, claims.iat)
+    else {
+        return Err(ProofError::MissingClaim);
+    };
+    if jti.is_empty() || jti.len() > MAX_JTI_LEN {
+        return Err(ProofError::MissingClaim);
+    }
+    if htm != request.method {
+        return Err(ProofError::Method);
+    }
+    if htu::normalize(&htu).as_deref() != Some(request.uri) {
+        return Err(ProofError::Uri);
+    }
+    // A NumericDate may have a fraction; its second is what counts.
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "a float beyond i64 saturates, and is refused as stale or future"
+    )]
+    let iat = iat
+        .as_i64()
+        .or_else(|| iat.as_f64().map(|iat| iat.floor() as i64))
+        .ok_or(ProofError::MissingClaim)?;
+    if iat < rules.oldest {
+        return Err(ProofError::Stale);
+    }
+    if iat > rules.newest {
+        return Err(ProofError::Future);
+    }
+    if let Some(accepts) = rules.nonce
+        && !claims.nonce.as_deref().is_some_and(accepts)
+    {
+        return Err(ProofError::UseNonce);
+    }
+    let expected = URL_SAFE_NO_PAD.encode(Sha256::digest(request.token));
+    let ath_matches = claims
+        .ath
+        .as_deref()
+        .is_some_and(|ath| constant_time_eq::constant_time_eq(ath.as_bytes(), expected.as_bytes()));
+    if !ath_matches {
+        return Err(ProofError::TokenHash);
+    }
+    let jkt = jwk
+        .thumbprint(ThumbprintHash::SHA256)
+        .map_err(|_| ProofError::Key)?;
+    let mut hash = Sha256::new();
+    hash.update(jkt.as_bytes());
+    hash.update([0]);
+    hash.update(jti.as_bytes());
+    Ok(Checked {
+        jkt,
+        replay_key: hash.finalize().into(),
+        iat,
+    })
+}
+
+/// Where the signature starts, less its dot.
+fn header_and_payload_len(proof: &str) -> usize {
+    proof.rfind('.').unwrap_or(proof.len())
+}
+
+fn decode_json<T: for<'de> Deserialize<'de>>(part: &str) -> Result<T, ProofError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| ProofError::Malformed)?;
+    serde_json::from_slice(&bytes).map_err(|_| ProofError::Malformed)
+}
+
+/// Whether `jwk` is a key of the kind and curve `alg` signs with.
+fn fits(jwk: &Jwk, alg: Algorithm) -> bool {
+    use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve};
+    match (&jwk.algorithm, alg) {
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES256) => {
+            ec.curve == EllipticCurve::P256
+        }
+        (AlgorithmParameters::EllipticCurve(ec), Algorithm::ES384) => {
+            ec.curve == EllipticCurve::P384
+        }
+        (AlgorithmParameters::OctetKeyPair(okp), Algorithm::EdDSA) => {
+            okp.curve == EllipticCurve::Ed25519
+        }
+        (
+            AlgorithmParameters::RSA(_),
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512,
+        ) => true,
+        _ => false,
+    }
+}
