@@ -7,6 +7,8 @@
 //! - `GET /idp/items/` (with `--issuer URL --audience AUD`): an identity provider's access
 //!   token. Keys from the issuer's JWKS through `OpenID` discovery, fetched once at start and
 //!   chosen by `kid`; `iss`, `aud`, `exp` checked; `items` required in the `scope` string.
+//! - `GET /dpop/items/`: the DPoP yardstick: the `DPoP` header's one ES256 signature checked
+//!   against the key it embeds (`jsonwebtoken::decode`), and nothing else.
 //! - `GET /plain/items/`: the same answer without any check, the no-auth limit.
 //!
 //! Usage: `handwritten --port PORT [--issuer URL --audience AUD..]`.
@@ -150,6 +152,25 @@ async fn idp_keys(
     Ok(keys)
 }
 
+/// One ES256 signature per request: the `DPoP` proof's, by the key in its header.
+async fn dpop_items(headers: HeaderMap) -> Response {
+    let verified = headers
+        .get("dpop")
+        .and_then(|proof| proof.to_str().ok())
+        .and_then(|proof| {
+            let header = decode_header(proof).ok()?;
+            let key = DecodingKey::from_jwk(header.jwk.as_ref()?).ok()?;
+            let mut validation = Validation::new(Algorithm::ES256);
+            validation.required_spec_claims.clear();
+            validation.validate_exp = false;
+            decode::<serde_json::Value>(proof, &key, &validation).ok()
+        });
+    match verified {
+        Some(_) => Json(json!([{ "item_id": "Foo", "owner": "johndoe" }])).into_response(),
+        None => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
@@ -187,6 +208,7 @@ async fn main() {
         .route("/users/me/items/", get(tutorial_items))
         .route("/idp/items/", get(idp_items))
         .route("/plain/items/", get(plain_items))
+        .route("/dpop/items/", get(dpop_items))
         .with_state(peer);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

@@ -5,14 +5,18 @@
 //! (`Authenticator::token_cache_stats`), for the many-users case.
 //!
 //! Usage: `idp --port PORT --issuer URL --audience AUD.. [--no-cache] [--redis URL --revoked N]
-//! [--introspect CLIENT:SECRET]`. The provider is local and plain HTTP, so
+//! [--introspect CLIENT:SECRET] [--dpop ORIGIN [--dpop-redis URL]]`. The provider is local and plain HTTP, so
 //! `dangerous::allow_http` is on. `--redis` checks every token against revocations shared
 //! through that Redis, after revoking `N` made-up token ids there (the held revocations of a
-//! busy service); `--introspect` introspects the provider's opaque tokens as that client.
+//! busy service); `--introspect` introspects the provider's opaque tokens as that client;
+//! `--dpop ORIGIN` accepts DPoP-bound tokens whose proofs name ORIGIN (the defaults: proofs up
+//! to 60 s old, which the load client's proofs, signed just before each run, are), their `jti`s
+//! kept in memory, or with `--dpop-redis URL` in that Redis.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
+use axum_scopes::dpop::{Dpop, ReplayCache};
 use axum_scopes::jwt::{Introspection, TokenCacheOptions};
 use axum_scopes::revocation::{RedisOptions, Revocation, RevocationOptions, Revocations};
 use axum_scopes::{Authenticated, Authenticator, Issuer, dangerous, requires_scopes};
@@ -56,6 +60,7 @@ async fn main() {
     let (mut port, mut issuer, mut cache) = (8002u16, String::new(), TokenCacheOptions::default());
     let mut audiences = Vec::new();
     let (mut redis, mut revoked, mut introspect) = (None, 0_usize, None::<String>);
+    let (mut dpop, mut dpop_redis) = (None::<String>, None::<String>);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => port = args.next().and_then(|v| v.parse().ok()).expect("--port N"),
@@ -70,6 +75,8 @@ async fn main() {
                     .expect("--revoked N");
             }
             "--introspect" => introspect = Some(args.next().expect("--introspect CLIENT:SECRET")),
+            "--dpop" => dpop = Some(args.next().expect("--dpop ORIGIN")),
+            "--dpop-redis" => dpop_redis = Some(args.next().expect("--dpop-redis URL")),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -103,6 +110,14 @@ async fn main() {
             .await
             .expect("Redis takes the revocations");
         builder = builder.revocations(revocations);
+    }
+    if let Some(origin) = dpop {
+        let mut dpop = Dpop::new(&origin).expect("--dpop takes an origin");
+        if let Some(url) = dpop_redis {
+            dpop = dpop
+                .replay_cache(ReplayCache::redis(&RedisOptions::new(url)).expect("a Redis URL"));
+        }
+        builder = builder.dpop(dpop);
     }
     let authenticator = builder.build().await.expect("the provider's keys load");
     let app = Router::new()

@@ -20,9 +20,6 @@ pub(crate) const MAX_PROOF_LEN: usize = 8 * 1024;
 /// The longest `jti` accepted (its hash is what the replay cache keeps).
 const MAX_JTI_LEN: usize = 256;
 
-/// Members of a JWK that only a private key has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037).
-const PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-
 /// A proof that passed every check of its own.
 #[derive(Debug)]
 pub(crate) struct Checked {
@@ -60,9 +57,48 @@ struct Header {
     typ: Option<String>,
     alg: String,
     #[serde(default)]
-    jwk: Option<serde_json::Map<String, serde_json::Value>>,
+    jwk: Option<Jwk>,
     #[serde(default)]
     crit: Option<serde::de::IgnoredAny>,
+}
+
+/// The header read a second time, for what `Jwk` does not keep: whether the `jwk` holds a
+/// private member (read without allocating).
+#[derive(Deserialize)]
+struct PrivateProbe {
+    #[serde(default)]
+    jwk: Option<PrivateMembers>,
+}
+
+/// The members of a JWK that only a private key has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037).
+#[derive(Deserialize)]
+struct PrivateMembers {
+    #[serde(default)]
+    d: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    p: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    q: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    dp: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    dq: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    qi: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    oth: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    k: Option<serde::de::IgnoredAny>,
+}
+
+impl PrivateMembers {
+    fn any(&self) -> bool {
+        [
+            &self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qi, &self.oth, &self.k,
+        ]
+        .iter()
+        .any(|member| member.is_some())
+    }
 }
 
 #[derive(Deserialize)]
@@ -97,7 +133,13 @@ pub(crate) fn check(
     else {
         return Err(ProofError::Malformed);
     };
-    let header: Header = decode_json(header)?;
+    let header = URL_SAFE_NO_PAD
+        .decode(header)
+        .map_err(|_| ProofError::Malformed)?;
+    // Any JSON object passes the probe: a header it refuses is not one.
+    let probe: PrivateProbe = serde_json::from_slice(&header).map_err(|_| ProofError::Malformed)?;
+    // Not a JSON object, no `alg`, or a `jwk` that is no JWK at all.
+    let header: Header = serde_json::from_slice(&header).map_err(|_| ProofError::Malformed)?;
     if !header
         .typ
         .as_deref()
@@ -114,15 +156,10 @@ pub(crate) fn check(
         .ok()
         .filter(|alg| rules.algorithms.contains(alg))
         .ok_or(ProofError::Algorithm)?;
-    let jwk = header.jwk.ok_or(ProofError::Key)?;
-    if PRIVATE_MEMBERS
-        .iter()
-        .any(|member| jwk.contains_key(*member))
-    {
+    if probe.jwk.as_ref().is_some_and(PrivateMembers::any) {
         return Err(ProofError::PrivateKey);
     }
-    let jwk: Jwk =
-        serde_json::from_value(serde_json::Value::Object(jwk)).map_err(|_| ProofError::Key)?;
+    let jwk = header.jwk.ok_or(ProofError::Key)?;
     if !fits(&jwk, alg) {
         return Err(ProofError::Key);
     }
@@ -225,5 +262,84 @@ fn fits(jwk: &Jwk, alg: Algorithm) -> bool {
             | Algorithm::PS512,
         ) => true,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_bytes(proof: &[u8]) -> Result<Checked, ProofError> {
+        let rules = Rules {
+            algorithms: &[Algorithm::ES256],
+            oldest: 0,
+            newest: i64::MAX,
+            nonce: None,
+        };
+        let request = Request {
+            method: "GET",
+            uri: "http://a.test/",
+            token: b"t",
+        };
+        check(proof, &request, &rules)
+    }
+
+    fn part(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// Bad input of every shape is refused with a reason, never a panic.
+    #[test]
+    fn malformed_proofs_are_refused() {
+        let long = vec![b'a'; MAX_PROOF_LEN + 1];
+        let cases: Vec<(Vec<u8>, ProofError)> = vec![
+            (b"".to_vec(), ProofError::Malformed),
+            (b"a.b".to_vec(), ProofError::Malformed),
+            (b"a.b.c.d".to_vec(), ProofError::Malformed),
+            (b"\xff\xfe.b.c".to_vec(), ProofError::Malformed),
+            (long, ProofError::Malformed),
+            (format!("{}.e30.sig", part("[]")).into_bytes(), ProofError::Malformed),
+            (format!("{}.e30.sig", part("{}")).into_bytes(), ProofError::Malformed),
+            (
+                format!("{}.e30.sig", part(r#"{"alg":"ES256","typ":"JWT"}"#)).into_bytes(),
+                ProofError::Type,
+            ),
+            (
+                format!("{}.e30.sig", part(r#"{"alg":"none","typ":"dpop+jwt"}"#)).into_bytes(),
+                ProofError::Algorithm,
+            ),
+            (
+                format!("{}.e30.sig", part(r#"{"alg":"ES256","typ":"dpop+jwt"}"#)).into_bytes(),
+                ProofError::Key,
+            ),
+            (
+                format!(
+                    "{}.e30.sig",
+                    part(r#"{"alg":"ES256","typ":"dpop+jwt","crit":["x"]}"#)
+                )
+                .into_bytes(),
+                ProofError::Malformed,
+            ),
+            (
+                format!(
+                    "{}.e30.sig",
+                    part(r#"{"alg":"ES256","typ":"dpop+jwt","jwk":{"kty":"RSA","n":"AQAB","e":"AQAB"}}"#)
+                )
+                .into_bytes(),
+                ProofError::Key,
+            ),
+            (
+                format!(
+                    "{}.e30.sig",
+                    part(r#"{"alg":"ES256","typ":"dpop+jwt","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}}"#)
+                )
+                .into_bytes(),
+                ProofError::PrivateKey,
+            ),
+        ];
+        for (proof, expected) in cases {
+            let got = check_bytes(&proof).unwrap_err();
+            assert_eq!(got, expected, "{}", String::from_utf8_lossy(&proof));
+        }
     }
 }

@@ -32,8 +32,11 @@ impl std::fmt::Debug for ReplayCache {
     }
 }
 
+/// Keys are SHA-256 outputs: foldhash spreads them as well as `SipHash`, for less.
+type Hasher = foldhash::fast::RandomState;
+
 enum Store {
-    Memory(moka::sync::Cache<[u8; 32], Duration>),
+    Memory(moka::sync::Cache<[u8; 32], Duration, Hasher>),
     #[cfg(feature = "redis")]
     Redis(Box<redis_store::RedisReplay>),
 }
@@ -71,7 +74,9 @@ impl ReplayCache {
     pub fn in_memory() -> Self {
         Self {
             store: Arc::new(Store::Memory(
-                moka::sync::Cache::builder().expire_after(Lifetime).build(),
+                moka::sync::Cache::builder()
+                    .expire_after(Lifetime)
+                    .build_with_hasher(Hasher::default()),
             )),
         }
     }
