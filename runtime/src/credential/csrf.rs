@@ -1,6 +1,6 @@
 //! The CSRF rule for cookie credentials: [`CsrfPolicy`].
 
-use http::header::ORIGIN;
+use http::header::{ORIGIN, UPGRADE};
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, Method};
 
@@ -11,10 +11,16 @@ use crate::rejection::AuthError;
 /// The CSRF rule for cookie credentials.
 ///
 /// A request that authenticates with a cookie and uses a method other than `GET`, `HEAD`,
-/// `OPTIONS` or `TRACE` passes when it carries the custom header (any value; defaults to
-/// `X-Requested-With`), or an `Origin` header equal (ASCII case-insensitively) to an allowed
-/// origin (defaults to none). Otherwise it is rejected with 403. Credentials in headers and
-/// query parameters are never checked: a browser does not attach them on its own.
+/// `OPTIONS` or `TRACE`, or asks for a WebSocket (`Upgrade: websocket`, whatever the method),
+/// passes when it carries the custom header (any value; defaults to `X-Requested-With`), or an
+/// `Origin` header equal (ASCII case-insensitively) to an allowed origin (defaults to none).
+/// Otherwise it is rejected with 403. Credentials in headers and query parameters are never
+/// checked: a browser does not attach them on its own.
+///
+/// WebSocket upgrades are `GET`s, and a page on any site may open a WebSocket to any server,
+/// the browser sending the cookie along: cross-site WebSocket hijacking, the CSRF of
+/// WebSockets. Browsers cannot set a custom header on a WebSocket, so a page of your own
+/// needs its origin allowed ([`CsrfPolicy::allow_origin`]).
 ///
 /// The custom header works because a cross-site page cannot set it without a CORS preflight
 /// that the server has to approve: never allow it in CORS for untrusted origins.
@@ -102,7 +108,7 @@ impl CsrfPolicy {
         let safe = matches!(
             parts.method,
             Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-        );
+        ) && !is_websocket_upgrade(parts);
         if !self.enabled || safe {
             return Ok(());
         }
@@ -124,4 +130,15 @@ impl CsrfPolicy {
         }
         Err(AuthError::cross_site_request())
     }
+}
+
+/// Whether `parts` asks for a WebSocket: an `Upgrade` header naming `websocket` (RFC 6455
+/// §4.1, compared case-insensitively, in any of its comma-separated values).
+fn is_websocket_upgrade(parts: &Parts) -> bool {
+    parts.headers.get_all(UPGRADE).iter().any(|value| {
+        value
+            .as_bytes()
+            .split(|&b| b == b',')
+            .any(|protocol| protocol.trim_ascii().eq_ignore_ascii_case(b"websocket"))
+    })
 }

@@ -353,6 +353,53 @@ async fn csrf_policy_is_configurable() {
     assert_eq!(send(&open, with(None, false)).await, ok("ci"));
 }
 
+/// Cross-site WebSocket hijacking is the CSRF of WebSockets: a page on any site can open a
+/// WebSocket to the API, and the browser sends the cookie along with the upgrade, a `GET`. So
+/// every cookie-authenticated upgrade passes the rule (browsers cannot set a custom header on a
+/// WebSocket: only an allowed `Origin` lets it through), while a plain `GET` stays exempt.
+#[tokio::test]
+async fn a_websocket_upgrade_authenticated_by_cookie_needs_an_allowed_origin() {
+    let cookie = format!("api_key={CI_KEY}");
+    let upgrade = |origin: Option<&str>| {
+        let mut request = get_("/cookie")
+            .header("cookie", cookie.as_str())
+            .header("connection", "keep-alive, Upgrade")
+            .header("upgrade", "WebSocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request
+    };
+    let strict = app(AuthConfig::new());
+    assert_eq!(
+        send(&strict, upgrade(Some("https://evil.example"))).await,
+        cross_site()
+    );
+    assert_eq!(send(&strict, upgrade(None)).await, cross_site());
+    assert_eq!(
+        send(&strict, get_("/cookie").header("cookie", cookie.as_str())).await,
+        ok("ci")
+    );
+    let policy = CsrfPolicy::new().allow_origin("https://app.example");
+    let allowing = app(AuthConfig::new().with_csrf(policy));
+    assert_eq!(
+        send(&allowing, upgrade(Some("https://app.example"))).await,
+        ok("ci")
+    );
+    assert_eq!(
+        send(&allowing, upgrade(Some("https://evil.example"))).await,
+        cross_site()
+    );
+    // A header credential is never checked: a browser does not attach it by itself.
+    let header = get_("/header")
+        .header("x-api-key", CI_KEY)
+        .header("upgrade", "websocket")
+        .header("origin", "https://evil.example");
+    assert_eq!(send(&strict, header).await, ok("ci"));
+}
+
 fn app_with_disabled_csrf() -> Router {
     app(AuthConfig::new().with_csrf(axum_scopes::dangerous::disable_csrf_check()))
 }
