@@ -37,3 +37,4 @@ mod scopes;
 mod token_cache;
 mod tutorial;
 mod two_issuers;
+mod websocket;

@@ -1,0 +1,173 @@
+//! WebSockets behind the same declarations (a first step of the transports issue): a
+//! `#[requires_scopes]` upgrade handler with `Authenticated` verifies the token and checks the
+//! scopes before the upgrade, so a refused client gets its 401/403 and never a 101; a real
+//! client (tokio-tungstenite) against a real server on 127.0.0.1. Browsers cannot set an
+//! `Authorization` header on a WebSocket: the token cookie works, under the CSRF rule, which
+//! holds for every cookie-authenticated upgrade (an allowed `Origin`).
+
+use axum::Router;
+use axum::extract::ws::{Message, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::get;
+use axum_scopes::credential::{AuthConfig, CredentialName, CsrfPolicy, TokenCookie};
+use axum_scopes::jwt::Key;
+use axum_scopes::{Authenticated, AuthenticatedBy, Authenticator, Issuer, requires_scopes};
+use axum_scopes_tests::server::serve;
+use axum_scopes_tests::token::{mint, now};
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde::Deserialize;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
+
+axum_scopes::oauth2_password_bearer! {
+    /// The scheme of the sockets.
+    pub(crate) Api { token_url: "token", scopes: { "items" => "Read items.", "admin" => "Administer." } }
+}
+
+/// The token cookie's name.
+pub(crate) struct Session;
+
+impl CredentialName for Session {
+    const NAME: &'static str = "session";
+}
+
+#[derive(Clone, Deserialize)]
+struct Claims {
+    sub: String,
+}
+
+/// Echoes each text message, prefixed with the caller.
+fn echo(ws: WebSocketUpgrade, sub: String) -> Response {
+    ws.on_upgrade(move |mut socket| async move {
+        while let Some(Ok(Message::Text(text))) = socket.recv().await {
+            let reply = format!("{sub}: {text}");
+            if socket.send(Message::Text(reply.into())).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
+#[requires_scopes("items")]
+async fn items(claims: Authenticated<Claims, Api>, ws: WebSocketUpgrade) -> Response {
+    echo(ws, claims.into_inner().sub)
+}
+
+#[requires_scopes("admin")]
+async fn admin(claims: Authenticated<Claims, Api>, ws: WebSocketUpgrade) -> Response {
+    echo(ws, claims.into_inner().sub)
+}
+
+#[requires_scopes("items")]
+async fn by_cookie(
+    claims: AuthenticatedBy<Claims, Api, TokenCookie<Session>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    echo(ws, claims.into_inner().sub)
+}
+
+const SECRET: &[u8] = axum_scopes_demo::DEFAULT_SECRET_KEY.as_bytes();
+
+async fn server() -> String {
+    let key = Key::secret(SECRET, &[axum_scopes::jsonwebtoken::Algorithm::HS256]).unwrap();
+    let authenticator = Authenticator::builder()
+        .issuer(Issuer::any().key(key))
+        .auth_config(
+            AuthConfig::new().with_csrf(CsrfPolicy::new().allow_origin("https://app.example")),
+        )
+        .build()
+        .await
+        .unwrap();
+    let app = Router::new()
+        .route("/items", get(items))
+        .route("/admin", get(admin))
+        .route("/cookie", get(by_cookie))
+        .with_state(authenticator);
+    serve(app).await
+}
+
+fn token(scopes: &str) -> String {
+    mint(&json!({ "sub": "ann", "scope": scopes, "exp": now() + 60 }))
+}
+
+/// Connects to `url` with `headers`: the open socket, or the refusal's status.
+async fn connect(
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    u16,
+> {
+    let mut request = url.into_client_request().unwrap();
+    for (name, value) in headers {
+        let name = http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        request.headers_mut().insert(name, value.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, response)) => {
+            assert_eq!(response.status(), 101);
+            Ok(socket)
+        }
+        Err(WsError::Http(response)) => Err(response.status().as_u16()),
+        Err(other) => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn an_upgrade_is_authorized_before_it_happens() {
+    let base = server().await.replace("http://", "ws://");
+    let items = format!("{base}/items");
+    let bearer = format!("Bearer {}", token("items"));
+    let mut socket = connect(&items, &[("authorization", &bearer)])
+        .await
+        .unwrap();
+    socket.send(WsMessage::text("hello")).await.unwrap();
+    let reply = socket.next().await.unwrap().unwrap();
+    assert_eq!(reply.into_text().unwrap().as_str(), "ann: hello");
+    // No token, a forged one, an expired one, a missing scope: refused, never upgraded.
+    assert_eq!(connect(&items, &[]).await.err(), Some(401));
+    let forged = format!("Bearer {}x", token("items"));
+    assert_eq!(
+        connect(&items, &[("authorization", &forged)]).await.err(),
+        Some(401)
+    );
+    let expired = mint(&json!({ "sub": "ann", "scope": "items", "exp": now() - 10 }));
+    let expired = format!("Bearer {expired}");
+    assert_eq!(
+        connect(&items, &[("authorization", &expired)]).await.err(),
+        Some(401)
+    );
+    let admin = format!("{base}/admin");
+    assert_eq!(
+        connect(&admin, &[("authorization", &bearer)]).await.err(),
+        Some(403)
+    );
+}
+
+#[tokio::test]
+async fn a_cookie_upgrade_needs_an_allowed_origin() {
+    let base = server().await.replace("http://", "ws://");
+    let url = format!("{base}/cookie");
+    let cookie = format!("session={}", token("items"));
+    let mut socket = connect(
+        &url,
+        &[("cookie", &cookie), ("origin", "https://app.example")],
+    )
+    .await
+    .unwrap();
+    socket.send(WsMessage::text("hi")).await.unwrap();
+    let reply = socket.next().await.unwrap().unwrap();
+    assert_eq!(reply.into_text().unwrap().as_str(), "ann: hi");
+    // Another site's page, or no origin at all: 403 before any upgrade.
+    assert_eq!(
+        connect(
+            &url,
+            &[("cookie", &cookie), ("origin", "https://evil.example")]
+        )
+        .await
+        .err(),
+        Some(403)
+    );
+    assert_eq!(connect(&url, &[("cookie", &cookie)]).await.err(), Some(403));
+}
