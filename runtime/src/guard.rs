@@ -213,7 +213,8 @@ fn presentation<'p, Src: CredentialSource>(
             }
         }
         (Location::Dpop, None) => Ok(None),
-        (Location::Authorization, Some(dpop)) if !dpop.accepts_bearer() => Ok(None),
+        // Only DPoP: a bearer token is no credential, wherever it travels.
+        (_, Some(dpop)) if !dpop.accepts_bearer() => Ok(None),
         _ => Ok(Some((token, None))),
     }
 }

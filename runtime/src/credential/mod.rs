@@ -14,11 +14,13 @@ mod api_key;
 pub(crate) mod bearer;
 mod config;
 mod csrf;
+mod websocket;
 
 pub use self::api_key::{ApiKey, ApiKeys};
 pub use self::bearer::{BearerToken, Credential, MissingBearerToken, bearer_token};
 pub use self::config::AuthConfig;
 pub use self::csrf::CsrfPolicy;
+pub use self::websocket::{TOKEN_PROTOCOL_PREFIX, WebSocketProtocol};
 
 /// Where a credential travels in a request: a header, a query parameter, a cookie, or a
 /// combination of them.
@@ -93,6 +95,8 @@ pub enum Location {
     Query,
     /// A cookie: subject to the [`CsrfPolicy`].
     Cookie,
+    /// A WebSocket subprotocol ([`WebSocketProtocol`]).
+    WebSocketProtocol,
 }
 
 /// A credential as sent, not yet verified.

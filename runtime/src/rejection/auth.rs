@@ -47,6 +47,8 @@ pub enum InvalidRequest {
     /// The `Authorization` header names the `Bearer` scheme but what follows is not one
     /// RFC 6750 `b64token`: it is empty, or holds spaces or other characters.
     MalformedAuthorization,
+    /// The WebSocket subprotocol that carries the token is not base64url.
+    MalformedProtocol,
 }
 
 impl InvalidRequest {
@@ -57,6 +59,7 @@ impl InvalidRequest {
             Self::SeveralCredentials => "Credentials were sent in more than one place",
             Self::RepeatedCredential => "A credential was sent more than once",
             Self::MalformedAuthorization => "The Authorization header is malformed",
+            Self::MalformedProtocol => "The token protocol is malformed",
         }
     }
 }
@@ -67,6 +70,7 @@ impl fmt::Display for InvalidRequest {
             Self::SeveralCredentials => f.write_str("credentials were sent in more than one place"),
             Self::RepeatedCredential => f.write_str("a credential was sent more than once"),
             Self::MalformedAuthorization => f.write_str("the Authorization header is malformed"),
+            Self::MalformedProtocol => f.write_str("the token protocol is malformed"),
         }
     }
 }

@@ -9,7 +9,11 @@ use axum::Router;
 use axum::extract::ws::{Message, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
-use axum_scopes::credential::{AuthConfig, CredentialName, CsrfPolicy, TokenCookie};
+use axum_scopes::credential::{
+    AuthConfig, BearerHeader, CredentialName, CsrfPolicy, TOKEN_PROTOCOL_PREFIX, TokenCookie,
+    WebSocketProtocol,
+};
+use axum_scopes::dpop::Dpop;
 use axum_scopes::jwt::Key;
 use axum_scopes::{Authenticated, AuthenticatedBy, Authenticator, Issuer, requires_scopes};
 use axum_scopes_tests::server::serve;
@@ -59,6 +63,16 @@ async fn admin(claims: Authenticated<Claims, Api>, ws: WebSocketUpgrade) -> Resp
     echo(ws, claims.into_inner().sub)
 }
 
+/// For browsers: the token as a subprotocol (or, for other clients, the header); the answer
+/// names the application protocol only.
+#[requires_scopes("items")]
+async fn by_protocol(
+    claims: AuthenticatedBy<Claims, Api, (BearerHeader, WebSocketProtocol)>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    echo(ws.protocols(["chat"]), claims.into_inner().sub)
+}
+
 #[requires_scopes("items")]
 async fn by_cookie(
     claims: AuthenticatedBy<Claims, Api, TokenCookie<Session>>,
@@ -70,8 +84,16 @@ async fn by_cookie(
 const SECRET: &[u8] = axum_scopes_demo::DEFAULT_SECRET_KEY.as_bytes();
 
 async fn server() -> String {
+    server_with(None).await
+}
+
+async fn server_with(dpop: Option<Dpop>) -> String {
     let key = Key::secret(SECRET, &[axum_scopes::jsonwebtoken::Algorithm::HS256]).unwrap();
-    let authenticator = Authenticator::builder()
+    let mut builder = Authenticator::builder();
+    if let Some(dpop) = dpop {
+        builder = builder.dpop(dpop);
+    }
+    let authenticator = builder
         .issuer(Issuer::any().key(key))
         .auth_config(
             AuthConfig::new().with_csrf(CsrfPolicy::new().allow_origin("https://app.example")),
@@ -83,6 +105,7 @@ async fn server() -> String {
         .route("/items", get(items))
         .route("/admin", get(admin))
         .route("/cookie", get(by_cookie))
+        .route("/protocol", get(by_protocol))
         .with_state(authenticator);
     serve(app).await
 }
@@ -170,4 +193,98 @@ async fn a_cookie_upgrade_needs_an_allowed_origin() {
         Some(403)
     );
     assert_eq!(connect(&url, &[("cookie", &cookie)]).await.err(), Some(403));
+}
+
+/// `base64url.bearer.<token>`, as a browser page would offer it.
+fn token_protocol(token: &str) -> String {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token);
+    format!("{TOKEN_PROTOCOL_PREFIX}{encoded}")
+}
+
+#[tokio::test]
+async fn a_browser_offers_its_token_as_a_subprotocol_which_is_never_echoed() {
+    let base = server().await.replace("http://", "ws://");
+    let url = format!("{base}/protocol");
+    let offered = format!("chat, {}", token_protocol(&token("items")));
+    let mut request = url.as_str().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", offered.parse().unwrap());
+    let (mut socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(response.status(), 101);
+    assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+    socket.send(WsMessage::text("hey")).await.unwrap();
+    let reply = socket.next().await.unwrap().unwrap();
+    assert_eq!(reply.into_text().unwrap().as_str(), "ann: hey");
+    // A missing scope, no token, a token that is not base64url, two tokens, a token in both
+    // places: refused before the upgrade.
+    let lacking = format!("chat, {}", token_protocol(&token("other")));
+    assert_eq!(
+        connect(&url, &[("sec-websocket-protocol", &lacking)])
+            .await
+            .err(),
+        Some(403)
+    );
+    assert_eq!(
+        connect(&url, &[("sec-websocket-protocol", "chat")])
+            .await
+            .err(),
+        Some(401)
+    );
+    let garbled = format!("chat, {TOKEN_PROTOCOL_PREFIX}not*base64");
+    assert_eq!(
+        connect(&url, &[("sec-websocket-protocol", &garbled)])
+            .await
+            .err(),
+        Some(400)
+    );
+    let twice = format!("chat, {0}, {0}", token_protocol(&token("items")));
+    assert_eq!(
+        connect(&url, &[("sec-websocket-protocol", &twice)])
+            .await
+            .err(),
+        Some(400)
+    );
+    let bearer = format!("Bearer {}", token("items"));
+    let offered = format!("chat, {}", token_protocol(&token("items")));
+    assert_eq!(
+        connect(
+            &url,
+            &[
+                ("sec-websocket-protocol", &offered),
+                ("authorization", &bearer)
+            ]
+        )
+        .await
+        .err(),
+        Some(400)
+    );
+}
+
+/// With DPoP only, a bearer token is no credential wherever it travels: not in a subprotocol,
+/// not in a cookie.
+#[tokio::test]
+async fn dpop_only_refuses_bearer_tokens_in_every_place() {
+    let dpop = Dpop::new("http://api.test").unwrap().dpop_only();
+    let base = server_with(Some(dpop)).await.replace("http://", "ws://");
+    let offered = format!("chat, {}", token_protocol(&token("items")));
+    let url = format!("{base}/protocol");
+    assert_eq!(
+        connect(&url, &[("sec-websocket-protocol", &offered)])
+            .await
+            .err(),
+        Some(401)
+    );
+    let cookie = format!("session={}", token("items"));
+    let url = format!("{base}/cookie");
+    assert_eq!(
+        connect(
+            &url,
+            &[("cookie", &cookie), ("origin", "https://app.example")]
+        )
+        .await
+        .err(),
+        Some(401)
+    );
 }
