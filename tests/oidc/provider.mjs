@@ -31,12 +31,21 @@
 // Keys are generated at start: by default `ES256:bench-es256,RS256:bench-rs256`; OIDC_PROVIDER_KEYS
 // gives another list of `ALG:kid` (ES256 or RS256), so a restart can rotate to new keys.
 //
-//   node provider.mjs PORT
+//   node provider.mjs PORT            # 0: a free port, named on stdout's first line
 //   OIDC_PROVIDER_KEYS=RS256:rotated node provider.mjs PORT
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
-const port = Number(process.argv[2] ?? 4000);
+// Port 0: the system picks a free one, and the first line on stdout names it. (A port found
+// free beforehand can be taken before node binds it, by any outgoing connection's ephemeral
+// port: the tests let the provider choose.)
+const server = createServer();
+await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(Number(process.argv[2] ?? 4000), '127.0.0.1', resolve);
+});
+const port = server.address().port;
 const issuer = `http://127.0.0.1:${port}`;
 
 function signingKey(alg, kid) {
@@ -137,6 +146,5 @@ const provider = new Provider(issuer, {
     },
   },
 });
-provider.listen(port, '127.0.0.1', () => {
-  console.log(`oidc-provider on ${issuer}`);
-});
+server.on('request', provider.callback());
+console.log(`oidc-provider on ${issuer}`);

@@ -47,7 +47,10 @@ pub fn free_port() -> u16 {
 /// How to start the provider: its port, key set and the `docs` client's redirect URIs.
 #[derive(Debug, Clone)]
 pub struct ProviderConfig {
-    /// The port it listens on.
+    /// The port it listens on; 0 (the default) lets the provider bind a free one, which
+    /// [`RealProvider::port`] then names. A port found free beforehand can be taken before node
+    /// binds it (an outgoing connection's ephemeral port comes from the same range), so only a
+    /// restart on a known port names one.
     pub port: u16,
     /// `OIDC_PROVIDER_KEYS`: `ALG:kid` entries; `None` for the script's default set.
     pub keys: Option<String>,
@@ -56,11 +59,11 @@ pub struct ProviderConfig {
 }
 
 impl ProviderConfig {
-    /// The script's defaults on a free port.
+    /// The script's defaults on a port the provider chooses.
     #[must_use]
     pub fn new() -> Self {
         Self {
-            port: free_port(),
+            port: 0,
             keys: None,
             docs_redirect_uris: None,
         }
@@ -78,6 +81,8 @@ pub struct RealProvider {
     child: Option<Child>,
     /// `http://127.0.0.1:<port>`.
     pub issuer: String,
+    /// The port it listens on.
+    pub port: u16,
 }
 
 impl RealProvider {
@@ -91,7 +96,7 @@ impl RealProvider {
         command
             .arg(provider_script())
             .arg(config.port.to_string())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null());
         if let Some(keys) = &config.keys {
             command.env("OIDC_PROVIDER_KEYS", keys);
@@ -99,9 +104,12 @@ impl RealProvider {
         if let Some(uris) = &config.docs_redirect_uris {
             command.env("OIDC_DOCS_REDIRECT_URIS", uris);
         }
+        let mut child = command.spawn().expect("node starts");
+        let port = announced_port(&mut child);
         let provider = Self {
-            child: Some(command.spawn().expect("node starts")),
-            issuer: format!("http://127.0.0.1:{}", config.port),
+            child: Some(child),
+            issuer: format!("http://127.0.0.1:{port}"),
+            port,
         };
         let discovery = format!("{}/.well-known/openid-configuration", provider.issuer);
         let client = reqwest::Client::new();
@@ -157,6 +165,28 @@ impl RealProvider {
             .unwrap_or_else(|| panic!("no access token: {answer}"))
             .to_owned()
     }
+}
+
+/// The port named by the provider's first line, `oidc-provider on http://127.0.0.1:<port>`,
+/// waited for at most [`START`]; the rest of its output is drained by a thread.
+fn announced_port(child: &mut Child) -> u16 {
+    use std::io::{BufRead, BufReader};
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let _ = sender.send(lines.next());
+        // Keep reading, so that the provider never blocks on a full pipe.
+        for _ in lines {}
+    });
+    let line = match receiver.recv_timeout(START) {
+        Ok(Some(Ok(line))) => line,
+        other => panic!("oidc-provider did not start within {START:?}: {other:?}"),
+    };
+    line.rsplit(':')
+        .next()
+        .and_then(|port| port.trim().parse().ok())
+        .unwrap_or_else(|| panic!("oidc-provider said `{line}`, not its address"))
 }
 
 impl Drop for RealProvider {

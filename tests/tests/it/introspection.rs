@@ -121,8 +121,10 @@ async fn opaque_tokens_are_introspected_cached_and_revoked_within_the_maximum() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_endpoint_down_means_503_then_service_again() {
-    let config = ProviderConfig::new();
+    let mut config = ProviderConfig::new();
     let mut provider = RealProvider::start(&config).await;
+    // The restart below takes the same port.
+    config.port = provider.port;
     let app = app(&provider, ClientAuth::Basic, Duration::from_secs(60)).await;
     let token = provider.client_credentials("items", OPAQUE).await;
     provider.stop();

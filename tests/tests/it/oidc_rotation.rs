@@ -74,6 +74,8 @@ async fn discovery_follows_a_key_rotation_and_survives_the_provider_down() {
     let mut config = ProviderConfig::new();
     config.keys = Some("ES256:rotation-1".to_owned());
     let mut provider = RealProvider::start(&config).await;
+    // The restart below takes the same port.
+    config.port = provider.port;
     let auth = dangerous::allow_http(Authenticator::builder())
         .issuer(Issuer::discover(provider.issuer.clone()).audience(RESOURCE))
         .require_access_token_type()
