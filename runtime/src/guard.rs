@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::response::{IntoResponse, Response};
@@ -110,25 +111,16 @@ where
 {
     async fn resolve(parts: &mut Parts, state: &St, chain: &ScopeChain<'_>) -> Result<C, Response> {
         let authenticator = Authenticator::from_ref(state);
-        let config = authenticator.config();
-        let result = match presentation::<Src>(parts, &authenticator) {
-            Ok(Some((token, proof))) => verify::<C>(
-                token.as_bytes(),
-                proof.as_ref(),
-                &authenticator,
-                chain,
-                (S::INFO.name, S::INFO.implications),
-            )
-            .await
-            .map_err(|error| error.presented_dpop(proof.is_some())),
+        match authenticate::<C, S, Src>(parts, &authenticator, chain).await {
+            Ok(Some(claims)) => Ok(claims),
             Ok(None) => Err(refused(
                 AuthError::missing_credentials(Src::KIND),
                 chain,
                 S::INFO.name,
             )),
-            Err(error) => Err(refused(error, chain, S::INFO.name)),
-        };
-        result.map_err(|error| error.with_config(config).into_response())
+            Err(error) => Err(error),
+        }
+        .map_err(|error| error.with_config(authenticator.config()).into_response())
     }
 }
 
@@ -162,31 +154,53 @@ where
         chain: &ScopeChain<'_>,
     ) -> Result<Option<C>, Response> {
         let authenticator = Authenticator::from_ref(state);
-        let config = authenticator.config();
-        let result = match presentation::<Src>(parts, &authenticator) {
-            Ok(Some((token, proof))) => verify::<C>(
-                token.as_bytes(),
-                proof.as_ref(),
-                &authenticator,
-                chain,
-                (S::INFO.name, S::INFO.implications),
-            )
+        let claims = authenticate::<C, S, Src>(parts, &authenticator, chain)
             .await
-            .map(Some)
-            .map_err(|error| error.presented_dpop(proof.is_some())),
-            Ok(None) => {
-                tracing::debug!(
-                    target: "axum_scopes",
-                    outcome = "anonymous",
-                    scheme = S::INFO.name,
-                    "request without credentials let through"
-                );
-                Ok(None)
-            }
-            Err(error) => Err(refused(error, chain, S::INFO.name)),
-        };
-        result.map_err(|error| error.with_config(config).into_response())
+            .map_err(|error| error.with_config(authenticator.config()).into_response())?;
+        if claims.is_none() {
+            tracing::debug!(
+                target: "axum_scopes",
+                outcome = "anonymous",
+                scheme = S::INFO.name,
+                "request without credentials let through"
+            );
+        }
+        Ok(claims)
     }
+}
+
+/// What both guards do: the claims of the credential of `Src`, verified with every scope
+/// `chain` requires (`None` without a credential); the token is recorded for a WebSocket
+/// upgrade to watch.
+async fn authenticate<C, S, Src>(
+    parts: &mut Parts,
+    authenticator: &Authenticator,
+    chain: &ScopeChain<'_>,
+) -> Result<Option<C>, AuthError>
+where
+    C: DeserializeOwned + DependencyOutput,
+    S: Scheme,
+    Src: CredentialSource,
+{
+    let (token, proof) = match presentation::<Src>(parts, authenticator) {
+        Ok(Some(presented)) => presented,
+        Ok(None) => return Ok(None),
+        Err(error) => return Err(refused(error, chain, S::INFO.name)),
+    };
+    let (claims, accepted) = verify::<C>(
+        token.as_bytes(),
+        proof.as_ref(),
+        authenticator,
+        chain,
+        (S::INFO.name, S::INFO.implications),
+    )
+    .await
+    .map_err(|error| error.presented_dpop(proof.is_some()))?;
+    #[cfg(feature = "websocket")]
+    crate::websocket::record(parts, authenticator, accepted);
+    #[cfg(not(feature = "websocket"))]
+    drop(accepted);
+    Ok(Some(claims))
 }
 
 /// The credential of `Src` in `parts` and, for a DPoP token when the authenticator accepts
@@ -238,7 +252,7 @@ async fn verify<C: DeserializeOwned + DependencyOutput>(
     authenticator: &Authenticator,
     chain: &ScopeChain<'_>,
     (scheme, implications): (&'static str, &'static [Implication]),
-) -> Result<C, AuthError> {
+) -> Result<(C, Arc<Accepted>), AuthError> {
     let accepted = authenticator
         .accept_presented(token, proof)
         .await
@@ -292,7 +306,7 @@ async fn verify<C: DeserializeOwned + DependencyOutput>(
             "request authorized"
         );
     }
-    Ok(claims)
+    Ok((claims, accepted))
 }
 
 /// The refusal of `accepted` for lacking one of `required`, logged.

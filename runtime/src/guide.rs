@@ -29,3 +29,7 @@ pub mod revocation {}
 
 #[doc = include_str!("../docs/guide/dpop.md")]
 pub mod dpop {}
+
+#[cfg(feature = "websocket")]
+#[doc = include_str!("../docs/guide/websockets.md")]
+pub mod websockets {}

@@ -65,6 +65,8 @@ pub mod revocation;
 pub mod routing;
 pub mod scheme;
 pub mod scope;
+#[cfg(feature = "websocket")]
+pub mod websocket;
 
 mod check;
 pub mod guard;

@@ -209,6 +209,25 @@ impl Verifier {
         Ok(accepted)
     }
 
+    /// [`Verifier::admit`] of `accepted` again now, as it was presented (its own bytes and
+    /// binding): for a token accepted earlier whose use goes on (an open WebSocket).
+    #[cfg(feature = "websocket")]
+    pub(crate) fn readmit(&self, accepted: &Accepted) -> Result<(), TokenError> {
+        self.admit(
+            accepted,
+            &accepted.token,
+            accepted.jkt.as_deref(),
+            clock::now(),
+        )
+        .map_err(Unfit::error)
+    }
+
+    /// The revocations of the admission, if configured.
+    #[cfg(feature = "websocket")]
+    pub(crate) fn revocations(&self) -> Option<&Revocations> {
+        self.revocations.as_ref()
+    }
+
     /// The checks every accepted token passes before it is served, at `now`, whichever tier of
     /// the cache held it or if it was just verified: `presented` is exactly its bytes (compared
     /// in constant time), its time window holds `now`, the key that verified it is still in

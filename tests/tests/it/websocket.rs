@@ -3,11 +3,12 @@
 //! scopes before the upgrade, so a refused client gets its 401/403 and never a 101; a real
 //! client (tokio-tungstenite) against a real server on 127.0.0.1. Browsers cannot set an
 //! `Authorization` header on a WebSocket: the token cookie works, under the CSRF rule, which
-//! holds for every cookie-authenticated upgrade (an allowed `Origin`).
+//! holds for every cookie-authenticated upgrade (an allowed `Origin`). With the crate's
+//! `WebSocketUpgrade`, an open socket is closed (1008) when its token expires or is revoked, on
+//! this replica or another sharing Redis, even when its handler never reads.
 
 use axum::Router;
-use axum::extract::ws::{Message, WebSocketUpgrade};
-use axum::response::Response;
+use axum::response::{Html, Response};
 use axum::routing::get;
 use axum_scopes::credential::{
     AuthConfig, BearerHeader, CredentialName, CsrfPolicy, TOKEN_PROTOCOL_PREFIX, TokenCookie,
@@ -15,13 +16,19 @@ use axum_scopes::credential::{
 };
 use axum_scopes::dpop::Dpop;
 use axum_scopes::jwt::Key;
+use axum_scopes::revocation::{RedisOptions, Revocation, RevocationOptions, Revocations};
+use axum_scopes::websocket::{Message, WebSocketUpgrade};
 use axum_scopes::{Authenticated, AuthenticatedBy, Authenticator, Issuer, requires_scopes};
+use axum_scopes_tests::browser::{until, walk};
+use axum_scopes_tests::redis::RedisServer;
 use axum_scopes_tests::server::serve;
 use axum_scopes_tests::token::{mint, now};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde::Deserialize;
 use serde_json::json;
+use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 axum_scopes::oauth2_password_bearer! {
@@ -81,17 +88,29 @@ async fn by_cookie(
     echo(ws, claims.into_inner().sub)
 }
 
+/// Holds the socket and never reads it; the upgrade extractor comes before the guard.
+#[requires_scopes("items")]
+async fn idle(ws: WebSocketUpgrade, _claims: Authenticated<Claims, Api>) -> Response {
+    ws.on_upgrade(|socket| async move {
+        let _held = socket;
+        std::future::pending::<()>().await;
+    })
+}
+
 const SECRET: &[u8] = axum_scopes_demo::DEFAULT_SECRET_KEY.as_bytes();
 
 async fn server() -> String {
-    server_with(None).await
+    server_with(None, None).await
 }
 
-async fn server_with(dpop: Option<Dpop>) -> String {
+async fn server_with(dpop: Option<Dpop>, revocations: Option<Revocations>) -> String {
     let key = Key::secret(SECRET, &[axum_scopes::jsonwebtoken::Algorithm::HS256]).unwrap();
     let mut builder = Authenticator::builder();
     if let Some(dpop) = dpop {
         builder = builder.dpop(dpop);
+    }
+    if let Some(revocations) = revocations {
+        builder = builder.revocations(revocations);
     }
     let authenticator = builder
         .issuer(Issuer::any().key(key))
@@ -106,6 +125,11 @@ async fn server_with(dpop: Option<Dpop>) -> String {
         .route("/admin", get(admin))
         .route("/cookie", get(by_cookie))
         .route("/protocol", get(by_protocol))
+        .route("/idle", get(idle))
+        .route(
+            "/page",
+            get(|| async { Html("<!doctype html><title>sockets</title>") }),
+        )
         .with_state(authenticator);
     serve(app).await
 }
@@ -267,7 +291,9 @@ async fn a_browser_offers_its_token_as_a_subprotocol_which_is_never_echoed() {
 #[tokio::test]
 async fn dpop_only_refuses_bearer_tokens_in_every_place() {
     let dpop = Dpop::new("http://api.test").unwrap().dpop_only();
-    let base = server_with(Some(dpop)).await.replace("http://", "ws://");
+    let base = server_with(Some(dpop), None)
+        .await
+        .replace("http://", "ws://");
     let offered = format!("chat, {}", token_protocol(&token("items")));
     let url = format!("{base}/protocol");
     assert_eq!(
@@ -287,4 +313,142 @@ async fn dpop_only_refuses_bearer_tokens_in_every_place() {
         .err(),
         Some(401)
     );
+}
+
+type Client =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Waits (at most `within`) for the server's close frame, answering nothing; its code and
+/// reason.
+async fn close_frame(socket: &mut Client, within: Duration) -> (CloseCode, String) {
+    let read = async {
+        loop {
+            match socket.next().await {
+                Some(Ok(WsMessage::Close(Some(frame)))) => {
+                    return (frame.code, frame.reason.as_str().to_owned());
+                }
+                Some(Ok(WsMessage::Close(None))) | None => panic!("closed without a frame"),
+                Some(Ok(_)) => {}
+                Some(Err(error)) => panic!("{error}"),
+            }
+        }
+    };
+    tokio::time::timeout(within, read)
+        .await
+        .expect("no close frame in time")
+}
+
+#[tokio::test]
+async fn a_socket_whose_handler_never_reads_is_closed_when_its_token_expires() {
+    let base = server().await.replace("http://", "ws://");
+    let exp = now() + 2;
+    let token = mint(&json!({ "sub": "ann", "scope": "items", "exp": exp }));
+    let bearer = format!("Bearer {token}");
+    let opened = Instant::now();
+    let mut socket = connect(&format!("{base}/idle"), &[("authorization", &bearer)])
+        .await
+        .unwrap();
+    let (code, reason) = close_frame(&mut socket, Duration::from_secs(6)).await;
+    assert_eq!((code, reason.as_str()), (CloseCode::Policy, "expired"));
+    // Not before the token ended (`exp` is a whole second; refused from the next one).
+    assert!(now() > exp, "closed at {} for exp {exp}", now());
+    assert!(opened.elapsed() < Duration::from_secs(5));
+    // A token good for a minute keeps its echo socket open meanwhile.
+    let long = format!("Bearer {}", token_with_jti("items", "long"));
+    let mut open = connect(&format!("{base}/items"), &[("authorization", &long)])
+        .await
+        .unwrap();
+    open.send(WsMessage::text("still")).await.unwrap();
+    let reply = open.next().await.unwrap().unwrap();
+    assert_eq!(reply.into_text().unwrap().as_str(), "ann: still");
+}
+
+/// A revocable token (`jti`, `iat`) good for a minute.
+fn token_with_jti(scopes: &str, jti: &str) -> String {
+    mint(&json!({ "sub": "ann", "scope": scopes, "jti": jti, "iat": now(), "exp": now() + 60 }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_is_closed_when_its_token_is_revoked_on_another_replica() {
+    let redis = RedisServer::start();
+    let replica = || {
+        let options = RedisOptions::new(redis.url()).currency_bound(Duration::from_secs(1));
+        Revocations::redis(options, RevocationOptions::default()).unwrap()
+    };
+    let (here, there) = (replica(), replica());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(here.is_current() && there.is_current()) {
+        assert!(Instant::now() < deadline, "replicas did not synchronise");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let base = server_with(None, Some(here))
+        .await
+        .replace("http://", "ws://");
+    let doomed = format!("Bearer {}", token_with_jti("items", "doomed"));
+    let kept = format!("Bearer {}", token_with_jti("items", "kept"));
+    let mut idle = connect(&format!("{base}/idle"), &[("authorization", &doomed)])
+        .await
+        .unwrap();
+    let mut echo = connect(&format!("{base}/items"), &[("authorization", &doomed)])
+        .await
+        .unwrap();
+    let mut other = connect(&format!("{base}/items"), &[("authorization", &kept)])
+        .await
+        .unwrap();
+    echo.send(WsMessage::text("before")).await.unwrap();
+    let reply = echo.next().await.unwrap().unwrap();
+    assert_eq!(reply.into_text().unwrap().as_str(), "ann: before");
+    // Revoked through the other replica's handle: this one learns it through Redis.
+    there
+        .revoke(Revocation::token("", "doomed", now() + 60))
+        .await
+        .unwrap();
+    for socket in [&mut idle, &mut echo] {
+        let (code, reason) = close_frame(socket, Duration::from_secs(2)).await;
+        assert_eq!((code, reason.as_str()), (CloseCode::Policy, "revoked"));
+    }
+    // Another token's socket is untouched; the revoked token cannot open a new one.
+    other.send(WsMessage::text("after")).await.unwrap();
+    let reply = other.next().await.unwrap().unwrap();
+    assert_eq!(reply.into_text().unwrap().as_str(), "ann: after");
+    assert_eq!(
+        connect(&format!("{base}/items"), &[("authorization", &doomed)])
+            .await
+            .err(),
+        Some(401)
+    );
+}
+
+/// In Chromium: a page opens a WebSocket with the subprotocol form (the one credential a page
+/// can put on it), talks over it, and sees it closed with 1008 `expired` when its token ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_page_opens_a_socket_with_its_token_as_a_subprotocol() {
+    let base = server().await;
+    walk("websocket", Duration::from_secs(60), |client| async move {
+        client.goto(&format!("{base}/page")).await.unwrap();
+        let url = format!("{}/protocol", base.replace("http://", "ws://"));
+        let exp = now() + 3;
+        let short = mint(&json!({ "sub": "ann", "scope": "items", "exp": exp }));
+        let open = format!(
+            r#"
+            const token = {short:?};
+            const b64 = btoa(token).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+            window.__seen = {{ events: [] }};
+            const socket = new WebSocket({url:?}, ["chat", "base64url.bearer." + b64]);
+            socket.onopen = () => {{ window.__seen.protocol = socket.protocol; socket.send("hi"); }};
+            socket.onmessage = (event) => {{ window.__seen.reply = event.data; }};
+            socket.onclose = (event) => {{ window.__seen.close = [event.code, event.reason]; }};
+            return null;
+            "#
+        );
+        client.execute(&open, Vec::new()).await.unwrap();
+        let reply = until(&client, "the echo", "window.__seen.reply || null").await;
+        assert_eq!(reply, json!("ann: hi"));
+        let protocol = until(&client, "the protocol", "window.__seen.protocol || null").await;
+        assert_eq!(protocol, json!("chat"), "the token protocol is never echoed");
+        let close = until(&client, "the close", "window.__seen.close || null").await;
+        assert_eq!(close, json!([1008, "expired"]));
+        assert!(now() > exp);
+    })
+    .await;
 }
