@@ -1,8 +1,13 @@
 //! Everything that weakens security, so that code using it says so.
 
-use crate::credential::CsrfPolicy;
+use std::marker::PhantomData;
+
+use http::request::Parts;
+
+use crate::credential::{CredentialName, CredentialSource, CsrfPolicy, RawCredential};
 #[cfg(feature = "jwks")]
 use crate::jwt::AuthenticatorBuilder;
+use crate::rejection::{AuthError, CredentialKind};
 
 /// Lets JWKS and discovery URLs use plain `http`.
 ///
@@ -49,4 +54,52 @@ pub fn fail_open(options: crate::revocation::RedisOptions) -> crate::revocation:
 #[must_use]
 pub fn dpop_trust_host(dpop: crate::dpop::Dpop) -> crate::dpop::Dpop {
     dpop.with_trusted_host()
+}
+
+/// A bearer token in the query parameter named by `N` (`wss://api.example.com/feed?access_token=..`,
+/// RFC 6750 §2.3), for clients that can set neither a header nor a subprotocol.
+///
+/// The token then sits in the URL, and URLs are written to access logs (this server's, every
+/// proxy's and load balancer's on the way), to browser history and to `Referer` headers: anyone
+/// who reads those can use it until it expires. Prefer the `Authorization` header, the token
+/// cookie or, for a browser's WebSocket,
+/// [`WebSocketProtocol`](crate::credential::WebSocketProtocol); if you must, keep such tokens
+/// short-lived and scrub the parameter from every log. A repeated parameter is an
+/// `invalid_request`; an empty one is no credential.
+///
+/// ```
+/// use axum_scopes::credential::CredentialName;
+/// use axum_scopes::dangerous::QueryToken;
+/// use axum_scopes::{AuthenticatedBy, requires_scopes};
+///
+/// axum_scopes::oauth2_password_bearer! {
+///     /// The scheme.
+///     pub Api { token_url: "token", scopes: { "items" => "Read items." } }
+/// }
+///
+/// /// `?access_token=`.
+/// struct AccessTokenParam;
+///
+/// impl CredentialName for AccessTokenParam {
+///     const NAME: &'static str = "access_token";
+/// }
+///
+/// #[derive(Clone, serde::Deserialize)]
+/// struct Claims {
+///     sub: String,
+/// }
+///
+/// #[requires_scopes("items")]
+/// async fn feed(claims: AuthenticatedBy<Claims, Api, QueryToken<AccessTokenParam>>) -> String {
+///     claims.into_inner().sub
+/// }
+/// ```
+pub struct QueryToken<N>(PhantomData<fn() -> N>);
+
+impl<N: CredentialName> CredentialSource for QueryToken<N> {
+    const KIND: CredentialKind = CredentialKind::BearerToken;
+
+    fn extract(parts: &Parts) -> Result<Option<RawCredential<'_>>, AuthError> {
+        crate::credential::query_parameter(parts, N::NAME, Self::KIND)
+    }
 }

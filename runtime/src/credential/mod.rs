@@ -284,30 +284,40 @@ impl<N: CredentialName> CredentialSource for ApiKeyQuery<N> {
     const KIND: CredentialKind = CredentialKind::ApiKey;
 
     fn extract(parts: &Parts) -> Result<Option<RawCredential<'_>>, AuthError> {
-        let Some(query) = parts.uri.query() else {
-            return Ok(None);
-        };
-        let mut found = None;
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            if name != N::NAME {
-                continue;
-            }
-            if found.is_some() {
-                return Err(AuthError::invalid_request(
-                    Self::KIND,
-                    InvalidRequest::RepeatedCredential,
-                ));
-            }
-            found = Some(value);
-        }
-        Ok(found.and_then(|value| {
-            let value = match value {
-                Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
-                Cow::Owned(text) => Cow::Owned(text.into_bytes()),
-            };
-            (!value.is_empty()).then(|| RawCredential::new(value, Location::Query))
-        }))
+        query_parameter(parts, N::NAME, Self::KIND)
     }
+}
+
+/// The query parameter `name` of `parts` as a credential of `kind`: `None` when absent or
+/// empty, an `invalid_request` when repeated.
+pub(crate) fn query_parameter<'p>(
+    parts: &'p Parts,
+    name: &str,
+    kind: CredentialKind,
+) -> Result<Option<RawCredential<'p>>, AuthError> {
+    let Some(query) = parts.uri.query() else {
+        return Ok(None);
+    };
+    let mut found = None;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if key != name {
+            continue;
+        }
+        if found.is_some() {
+            return Err(AuthError::invalid_request(
+                kind,
+                InvalidRequest::RepeatedCredential,
+            ));
+        }
+        found = Some(value);
+    }
+    Ok(found.and_then(|value| {
+        let value = match value {
+            Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+            Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+        };
+        (!value.is_empty()).then(|| RawCredential::new(value, Location::Query))
+    }))
 }
 
 /// An API key in the cookie named by `N`: FastAPI's `APIKeyCookie`.

@@ -216,16 +216,19 @@ impl Dpop {
             .external
             .request_uri(request.path, host)
             .ok_or(ProofError::Uri)?;
-        let now = i64::try_from(now()).unwrap_or(i64::MAX);
+        // The one clock reading of the proof: its window, its nonce, its replay entry.
+        let at = now();
+        let now = i64::try_from(at).unwrap_or(i64::MAX);
         let max_age = i64::try_from(inner.max_age).unwrap_or(i64::MAX);
         let leeway = i64::try_from(inner.leeway).unwrap_or(i64::MAX);
         let accepts_nonce = |nonce: &str| {
             inner
                 .nonces
                 .as_ref()
-                .is_some_and(|nonces| nonces.accepts(nonce, self::now()))
+                .is_some_and(|nonces| nonces.accepts(nonce, at))
         };
         let rules = proof::Rules {
+            now,
             algorithms: &inner.algorithms,
             oldest: now.saturating_sub(max_age).saturating_sub(leeway),
             newest: now.saturating_add(leeway),
@@ -253,7 +256,7 @@ impl Dpop {
         let until = checked.iat.saturating_add(
             i64::try_from(inner.max_age.saturating_add(inner.leeway)).unwrap_or(i64::MAX),
         );
-        let left = until.saturating_sub(i64::try_from(now()).unwrap_or(i64::MAX));
+        let left = until.saturating_sub(checked.at);
         let ttl = Duration::from_secs(u64::try_from(left).unwrap_or(0).saturating_add(1));
         match inner.replay.first_use(checked.replay_key, ttl).await {
             Replay::Fresh => Ok(()),

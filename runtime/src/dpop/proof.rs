@@ -30,6 +30,8 @@ pub(crate) struct Checked {
     pub(crate) replay_key: [u8; 32],
     /// Its `iat`, for how long the replay cache keeps it.
     pub(crate) iat: i64,
+    /// When it was checked ([`Rules::now`]).
+    pub(crate) at: i64,
 }
 
 /// What the request says, to compare the proof with.
@@ -43,6 +45,8 @@ pub(crate) struct Request<'r> {
 
 /// What the checks are configured with.
 pub(crate) struct Rules<'a> {
+    /// The one clock reading of the check, seconds since 1970.
+    pub(crate) now: i64,
     pub(crate) algorithms: &'a [Algorithm],
     /// Oldest and newest `iat` accepted, seconds since 1970.
     pub(crate) oldest: i64,
@@ -224,6 +228,7 @@ pub(crate) fn check(
         jkt,
         replay_key: hash.finalize().into(),
         iat,
+        at: rules.now,
     })
 }
 
@@ -271,6 +276,7 @@ mod tests {
 
     fn check_bytes(proof: &[u8]) -> Result<Checked, ProofError> {
         let rules = Rules {
+            now: 0,
             algorithms: &[Algorithm::ES256],
             oldest: 0,
             newest: i64::MAX,

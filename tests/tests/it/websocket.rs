@@ -14,6 +14,7 @@ use axum_scopes::credential::{
     AuthConfig, BearerHeader, CredentialName, CsrfPolicy, TOKEN_PROTOCOL_PREFIX, TokenCookie,
     WebSocketProtocol,
 };
+use axum_scopes::dangerous::QueryToken;
 use axum_scopes::dpop::Dpop;
 use axum_scopes::jwt::Key;
 use axum_scopes::revocation::{RedisOptions, Revocation, RevocationOptions, Revocations};
@@ -80,6 +81,22 @@ async fn by_protocol(
     echo(ws.protocols(["chat"]), claims.into_inner().sub)
 }
 
+/// The query parameter of `dangerous::QueryToken`.
+struct AccessTokenParam;
+
+impl CredentialName for AccessTokenParam {
+    const NAME: &'static str = "access_token";
+}
+
+/// Only through `dangerous`: the token in the URL.
+#[requires_scopes("items")]
+async fn by_query(
+    claims: AuthenticatedBy<Claims, Api, QueryToken<AccessTokenParam>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    echo(ws, claims.into_inner().sub)
+}
+
 #[requires_scopes("items")]
 async fn by_cookie(
     claims: AuthenticatedBy<Claims, Api, TokenCookie<Session>>,
@@ -126,6 +143,7 @@ async fn server_with(dpop: Option<Dpop>, revocations: Option<Revocations>) -> St
         .route("/cookie", get(by_cookie))
         .route("/protocol", get(by_protocol))
         .route("/idle", get(idle))
+        .route("/query", get(by_query))
         .route(
             "/page",
             get(|| async { Html("<!doctype html><title>sockets</title>") }),
@@ -451,4 +469,40 @@ async fn a_browser_page_opens_a_socket_with_its_token_as_a_subprotocol() {
         assert!(now() > exp);
     })
     .await;
+}
+
+/// A query-string token is taken only where `dangerous::QueryToken` says so.
+#[tokio::test]
+async fn a_query_string_token_only_through_dangerous() {
+    let base = server().await.replace("http://", "ws://");
+    let token = token("items");
+    let mut socket = connect(&format!("{base}/query?access_token={token}"), &[])
+        .await
+        .unwrap();
+    socket.send(WsMessage::text("q")).await.unwrap();
+    let reply = socket.next().await.unwrap().unwrap();
+    assert_eq!(reply.into_text().unwrap().as_str(), "ann: q");
+    let lacking = self::token("other");
+    assert_eq!(
+        connect(&format!("{base}/query?access_token={lacking}"), &[])
+            .await
+            .err(),
+        Some(403)
+    );
+    assert_eq!(
+        connect(
+            &format!("{base}/query?access_token={token}&access_token={token}"),
+            &[]
+        )
+        .await
+        .err(),
+        Some(400)
+    );
+    // Everywhere else, a token in the URL is no credential.
+    assert_eq!(
+        connect(&format!("{base}/items?access_token={token}"), &[])
+            .await
+            .err(),
+        Some(401)
+    );
 }
