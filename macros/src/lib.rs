@@ -7,6 +7,7 @@ mod checks;
 mod context;
 mod expand;
 mod fallback;
+mod grpc;
 mod pipeline;
 mod routing;
 mod scheme;
@@ -50,6 +51,13 @@ pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn scoped(args: TokenStream, item: TokenStream) -> TokenStream {
     scoped::expand(&args.into(), &item.into()).into()
+}
+
+/// Declares the scope requirement of each method of a tonic service. Documented in
+/// `axum-scopes`.
+#[proc_macro_attribute]
+pub fn grpc(args: TokenStream, item: TokenStream) -> TokenStream {
+    grpc::expand(args.into(), &item.into()).into()
 }
 
 /// Declares an OAuth2 password-flow scheme and its scope catalogue. Documented in `axum-scopes`.

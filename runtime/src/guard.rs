@@ -21,7 +21,7 @@ use crate::dpop::ProofRequest;
 use crate::jwt::{Accepted, Authenticator, Refused};
 use crate::openapi::{Responses, insert_responses};
 use crate::rejection::{AuthError, AuthErrorKind};
-use crate::scheme::Scheme;
+use crate::scheme::{Scheme, SchemeInfo};
 use crate::scope::{Implication, Scope, SecurityScopes, grants};
 
 /// The verified claims of the request's bearer token, after every scope the handler and the
@@ -182,25 +182,46 @@ where
     S: Scheme,
     Src: CredentialSource,
 {
-    let (token, proof) = match presentation::<Src>(parts, authenticator) {
-        Ok(Some(presented)) => presented,
-        Ok(None) => return Ok(None),
-        Err(error) => return Err(refused(error, chain, S::INFO.name)),
+    let admitted =
+        authenticate_with::<Src, C>(parts, authenticator, chain, &S::INFO, Accepted::kept_claims)
+            .await?;
+    let Some((claims, accepted)) = admitted else {
+        return Ok(None);
     };
-    let (claims, accepted) = verify::<C>(
-        token.as_bytes(),
-        proof.as_ref(),
-        authenticator,
-        chain,
-        (S::INFO.name, S::INFO.implications),
-    )
-    .await
-    .map_err(|error| error.presented_dpop(proof.is_some()))?;
     #[cfg(feature = "websocket")]
     crate::websocket::record(parts, authenticator, accepted);
     #[cfg(not(feature = "websocket"))]
     drop(accepted);
     Ok(Some(claims))
+}
+
+/// The one evaluation of a request's credential, for every transport (handlers, WebSocket
+/// upgrades, gRPC calls): the credential of `Src` (and its DPoP proof), verified by
+/// `authenticator`, `read` from, with every scope `chain` requires of the scheme `scheme`;
+/// `None` without a credential. Refusals are logged (see [`admit`]).
+pub(crate) async fn authenticate_with<Src: CredentialSource, T>(
+    parts: &Parts,
+    authenticator: &Authenticator,
+    chain: &ScopeChain<'_>,
+    scheme: &'static SchemeInfo,
+    read: impl FnOnce(&Accepted) -> Result<T, crate::TokenError>,
+) -> Result<Option<(T, Arc<Accepted>)>, AuthError> {
+    let (token, proof) = match presentation::<Src>(parts, authenticator) {
+        Ok(Some(presented)) => presented,
+        Ok(None) => return Ok(None),
+        Err(error) => return Err(refused(error, chain, scheme.name)),
+    };
+    admit(
+        token.as_bytes(),
+        proof.as_ref(),
+        authenticator,
+        chain,
+        (scheme.name, scheme.implications),
+        read,
+    )
+    .await
+    .map(Some)
+    .map_err(|error| error.presented_dpop(proof.is_some()))
 }
 
 /// The credential of `Src` in `parts` and, for a DPoP token when the authenticator accepts
@@ -233,7 +254,8 @@ fn presentation<'p, Src: CredentialSource>(
     }
 }
 
-/// Verifies `token` and checks the scopes `chain` requires; logs the outcome as one event.
+/// Verifies `token` (with its DPoP `proof`), reads from it with `read` (whose error is the
+/// token's), and checks the scopes `chain` requires; logs the outcome as one event.
 ///
 /// The events, all of target `axum_scopes`, never carry the token (nor any secret):
 /// - accepted, at debug: `outcome = "accepted"`, `scheme`, `required` (the scopes, space
@@ -246,20 +268,22 @@ fn presentation<'p, Src: CredentialSource>(
 /// `kid` is as the token sent it (at most 64 characters); `issuer` is the configured issuer of
 /// the key set holding that `kid`, never the token's own claim. Both come from the one header
 /// parse of the verification.
-async fn verify<C: DeserializeOwned + DependencyOutput>(
+async fn admit<T>(
     token: &[u8],
     proof: Option<&ProofRequest<'_>>,
     authenticator: &Authenticator,
     chain: &ScopeChain<'_>,
     (scheme, implications): (&'static str, &'static [Implication]),
-) -> Result<(C, Arc<Accepted>), AuthError> {
-    let accepted = authenticator
-        .accept_presented(token, proof)
-        .await
-        .and_then(|accepted| match accepted.kept_claims::<C>() {
-            Ok(claims) => Ok((accepted, claims)),
-            Err(error) => Err(Refused::of(&accepted, error)),
-        });
+    read: impl FnOnce(&Accepted) -> Result<T, crate::TokenError>,
+) -> Result<(T, Arc<Accepted>), AuthError> {
+    let accepted =
+        authenticator
+            .accept_presented(token, proof)
+            .await
+            .and_then(|accepted| match read(&accepted) {
+                Ok(claims) => Ok((accepted, claims)),
+                Err(error) => Err(Refused::of(&accepted, error)),
+            });
     let (accepted, claims) = match accepted {
         Ok(accepted) => accepted,
         Err(refused) => {
@@ -323,7 +347,7 @@ fn insufficient(
 }
 
 /// `error`, logged as a refusal without a token (no credential, or one that cannot be read).
-fn refused(error: AuthError, chain: &ScopeChain<'_>, scheme: &'static str) -> AuthError {
+pub(crate) fn refused(error: AuthError, chain: &ScopeChain<'_>, scheme: &'static str) -> AuthError {
     let event = Event {
         scheme,
         chain,

@@ -56,6 +56,8 @@ mod crypto;
 pub mod dangerous;
 pub mod dependency;
 pub mod dpop;
+#[cfg(feature = "grpc")]
+pub mod grpc;
 pub mod guide;
 pub mod jwt;
 pub mod openapi;
@@ -65,6 +67,8 @@ pub mod revocation;
 pub mod routing;
 pub mod scheme;
 pub mod scope;
+#[cfg(any(feature = "websocket", feature = "grpc"))]
+mod watch;
 #[cfg(feature = "websocket")]
 pub mod websocket;
 
@@ -75,6 +79,8 @@ pub mod guard;
 #[path = "private.rs"]
 pub mod __private;
 
+#[cfg(feature = "grpc")]
+pub use axum_scopes_macros::grpc;
 pub use axum_scopes_macros::{dependency, requires_scopes, scoped};
 
 /// Declares an OAuth2 password-flow scheme (FastAPI's `OAuth2PasswordBearer`) and its scope

@@ -21,6 +21,8 @@ pub use crate::dependency::tree::{
     DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, security_scopes_in,
 };
 pub use crate::dependency::{Dependency, Resolve};
+#[cfg(feature = "grpc")]
+pub use crate::grpc::{GrpcMethod, GrpcService};
 pub use crate::openapi::requirements::secure_operation;
 pub use crate::openapi::responses::{document_http_errors, document_responses};
 pub use crate::rejection::{AuthError, CredentialKind};

@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod dpop;
+pub mod grpc;
 pub mod oidc;
 pub mod openapi;
 pub mod provider;

@@ -377,13 +377,13 @@ impl Authenticator {
 
     /// Whether `accepted`, accepted earlier, would be admitted now: the verifier's one
     /// admission again (its window, its key, its revocations), for an open WebSocket.
-    #[cfg(feature = "websocket")]
+    #[cfg(any(feature = "websocket", feature = "grpc"))]
     pub(crate) fn readmit(&self, accepted: &Accepted) -> Result<(), TokenError> {
         self.inner.verifier.readmit(accepted)
     }
 
     /// The revocations every accepted token is checked against, if configured.
-    #[cfg(feature = "websocket")]
+    #[cfg(any(feature = "websocket", feature = "grpc"))]
     pub(crate) fn revocations(&self) -> Option<&crate::revocation::Revocations> {
         self.inner.verifier.revocations()
     }

@@ -211,7 +211,7 @@ impl Verifier {
 
     /// [`Verifier::admit`] of `accepted` again now, as it was presented (its own bytes and
     /// binding): for a token accepted earlier whose use goes on (an open WebSocket).
-    #[cfg(feature = "websocket")]
+    #[cfg(any(feature = "websocket", feature = "grpc"))]
     pub(crate) fn readmit(&self, accepted: &Accepted) -> Result<(), TokenError> {
         self.admit(
             accepted,
@@ -223,7 +223,7 @@ impl Verifier {
     }
 
     /// The revocations of the admission, if configured.
-    #[cfg(feature = "websocket")]
+    #[cfg(any(feature = "websocket", feature = "grpc"))]
     pub(crate) fn revocations(&self) -> Option<&Revocations> {
         self.revocations.as_ref()
     }

@@ -11,8 +11,8 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::mpsc;
 
 use super::socket::WebSocket;
-use super::watch::{Watch, ended};
 use crate::jwt::TokenError;
+use crate::watch::{Watch, ended};
 
 /// How many messages wait each way between the handler and the connection.
 const BUFFER: usize = 16;

@@ -16,6 +16,7 @@ mod credentials;
 mod dpop;
 mod examples;
 mod examples_openapi;
+mod grpc;
 mod idioms;
 mod implication;
 mod introspection;
