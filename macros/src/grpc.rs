@@ -14,6 +14,10 @@ use crate::checks;
 use crate::expand::{literals, requirement, scope};
 use crate::valid::{check_requirements, check_scopes};
 
+/// What `#[requires_scopes(..)]` is left as on a method of a `#[grpc]` service: it then
+/// expands to the method unchanged (see the crate root).
+pub(crate) const INERT: &str = "__axum_scopes_grpc";
+
 /// What a method declares.
 enum Rule {
     Scoped(RequiresScopes),
@@ -162,9 +166,9 @@ fn split(mut block: ItemImpl, guarded: &syn::Ident) -> (TokenStream, TokenStream
                 args.push(arg);
             }
         }
-        method
-            .attrs
-            .retain(|attribute| !attribute.path().is_ident("doc"));
+        method.attrs.retain(|attribute| {
+            !attribute.path().is_ident("doc") && !attr::is(attribute, "requires_scopes")
+        });
         method.block = syn::parse_quote!({
             #self_ty::#inner(&self.0, #(#args),*).await
         });
@@ -220,6 +224,11 @@ fn declarations(block: &mut ItemImpl, errors: &mut Errors) -> Vec<(syn::Ident, R
         let mut kept = Vec::new();
         for attribute in std::mem::take(&mut method.attrs) {
             let declared = if attr::is(&attribute, "requires_scopes") {
+                // Left on the method as an inert marker, so that the attribute's import (which
+                // only this invocation uses) resolves and counts as used.
+                let path = attribute.path();
+                let inert = syn::Ident::new(INERT, Span::call_site());
+                kept.push(syn::parse_quote!(#[#path(#inert)]));
                 errors
                     .ok(RequiresScopes::from_attr(&attribute))
                     .map(Rule::Scoped)

@@ -25,6 +25,10 @@ fn enclosing_impl() -> Option<String> {
 /// Declares the scopes a handler or dependency requires. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
+    // On a method of a `#[grpc]` service, which read the scopes itself.
+    if args.to_string() == grpc::INERT {
+        return item;
+    }
     pipeline::attribute(
         attr::Invocation::RequiresScopes,
         args.into(),

@@ -35,3 +35,10 @@ pub(crate) mod api_keys_and_cookies;
     reason = "the example's `main` is not called here, its app is"
 )]
 pub(crate) mod logout_replicas;
+
+#[path = "../../../runtime/examples/transports.rs"]
+#[allow(
+    dead_code,
+    reason = "the example's `main` is not called here, its app is"
+)]
+pub(crate) mod transports;

@@ -334,3 +334,62 @@ async fn rest_websocket_and_grpc_decide_alike() {
         );
     }
 }
+
+/// The cargo example (`runtime/examples/transports.rs`): one `items` requirement on a REST
+/// route, a WebSocket and a gRPC method of one server, each answering the caller's items, and
+/// each refusing a token without the scope.
+#[tokio::test]
+async fn the_example_serves_one_declaration_on_three_transports() {
+    use crate::examples::transports::proto::ItemsRequest as ExampleRequest;
+    use crate::examples::transports::proto::items_client::ItemsClient as ExampleClient;
+    use crate::examples::transports::{app, authenticator};
+
+    let base = serve(app(authenticator(SECRET).await)).await;
+    let (good, lacking) = (token("items"), token("other"));
+    let http = reqwest::Client::new();
+    let rest = |token: String| {
+        let request = http.get(format!("{base}/items")).bearer_auth(token);
+        async move { request.send().await.unwrap() }
+    };
+    let answer = rest(good.clone()).await;
+    assert_eq!(answer.status(), 200);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["owner"], "ann");
+    assert_eq!(rest(lacking.clone()).await.status(), 403);
+
+    let url = format!("{}/items/watch", base.replace("http://", "ws://"));
+    let upgrade = |token: &str| {
+        let mut request = url.as_str().into_client_request().unwrap();
+        let value = format!("Bearer {token}").parse().unwrap();
+        request.headers_mut().insert("authorization", value);
+        request
+    };
+    let (mut socket, _) = tokio_tungstenite::connect_async(upgrade(&good))
+        .await
+        .unwrap();
+    let first = socket.next().await.unwrap().unwrap().into_text().unwrap();
+    let first: serde_json::Value = serde_json::from_str(first.as_str()).unwrap();
+    assert_eq!(first["owner"], "ann");
+    match tokio_tungstenite::connect_async(upgrade(&lacking)).await {
+        Err(WsError::Http(response)) => assert_eq!(response.status(), 403),
+        other => panic!("upgraded without the scope: {:?}", other.map(|_| ())),
+    }
+
+    let channel = Channel::from_shared(base.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut items = ExampleClient::new(channel);
+    let call = |token: &str| {
+        let mut request = Request::new(ExampleRequest {});
+        let value = format!("Bearer {token}").parse().unwrap();
+        request.metadata_mut().insert("authorization", value);
+        request
+    };
+    let reply = items.read_items(call(&good)).await.unwrap().into_inner();
+    assert_eq!(reply.owner, "ann");
+    assert_eq!(reply.items.len(), 2);
+    let refused = items.read_items(call(&lacking)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+}

@@ -1,0 +1,436 @@
+//! One declaration, three transports: the scope `items` of one catalogue required by a REST
+//! route, a WebSocket and a gRPC method, all served by one axum server on one port (gRPC over
+//! HTTP/2, the rest over HTTP/1.1 or HTTP/2), checked by one `Authenticator` (cargo features
+//! `grpc` and `websocket`).
+//!
+//! ```text
+//! cargo run -p axum-scopes --features grpc,websocket --example transports
+//! TOKEN=...   # an HS256 token of the tutorial's secret with "scope": "items"
+//! curl -i http://127.0.0.1:8095/items -H "Authorization: Bearer $TOKEN"
+//! websocat -H "Authorization: Bearer $TOKEN" ws://127.0.0.1:8095/items/watch
+//! grpcurl -plaintext -H "authorization: Bearer $TOKEN" 127.0.0.1:8095 example.Items/ReadItems
+//! ```
+//!
+//! (`grpcurl` needs the service's descriptor: `-import-path`/`-proto` with the `.proto` below;
+//! this example serves no reflection.) The gRPC service is `example.Items` of
+//!
+//! ```proto
+//! syntax = "proto3";
+//! package example;
+//! service Items { rpc ReadItems (ItemsRequest) returns (ItemsReply); }
+//! message ItemsRequest {}
+//! message ItemsReply { string owner = 1; repeated string items = 2; }
+//! ```
+//!
+//! its messages written with prost's derive and its service code generated once by
+//! tonic-build's `manual` module (no build script, no `protoc`): module [`proto`].
+
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_scopes::grpc::Caller;
+use axum_scopes::jwt::Key;
+use axum_scopes::websocket::{Message, WebSocketUpgrade};
+use axum_scopes::{Authenticated, Authenticator, Issuer, requires_scopes};
+use serde::{Deserialize, Serialize};
+
+use self::proto::items_server::{Items, ItemsServer};
+use self::proto::{ItemsReply, ItemsRequest};
+
+axum_scopes::oauth2_password_bearer! {
+    /// The one catalogue of every transport.
+    pub Api { token_url: "token", scopes: { "items" => "Read items." } }
+}
+
+/// What every transport reads from a token.
+#[derive(Clone, Deserialize)]
+pub(crate) struct Claims {
+    /// The caller.
+    pub(crate) sub: String,
+}
+
+/// The caller's items: what all three transports serve.
+#[derive(Serialize)]
+pub(crate) struct OwnedItems {
+    /// The caller.
+    pub(crate) owner: String,
+    /// The items.
+    pub(crate) items: Vec<String>,
+}
+
+fn items_of(owner: String) -> OwnedItems {
+    OwnedItems {
+        items: vec![format!("Foo of {owner}"), format!("Bar of {owner}")],
+        owner,
+    }
+}
+
+/// REST: `GET /items`.
+#[requires_scopes("items")]
+async fn read_items(claims: Authenticated<Claims, Api>) -> Json<OwnedItems> {
+    Json(items_of(claims.into_inner().sub))
+}
+
+/// WebSocket: `GET /items/watch` sends the items, then stays open until the client leaves or
+/// the token ends (closed with 1008).
+#[requires_scopes("items")]
+async fn watch_items(claims: Authenticated<Claims, Api>, ws: WebSocketUpgrade) -> Response {
+    let items = items_of(claims.into_inner().sub);
+    ws.on_upgrade(move |mut socket| async move {
+        let text = serde_json::to_string(&items).unwrap_or_default();
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            return;
+        }
+        while let Some(Ok(_)) = socket.recv().await {}
+    })
+}
+
+/// gRPC: `example.Items/ReadItems`.
+#[derive(Debug, Default)]
+pub(crate) struct Shop;
+
+#[axum_scopes::grpc(Api)]
+#[tonic::async_trait]
+impl Items for Shop {
+    #[requires_scopes("items")]
+    async fn read_items(
+        &self,
+        request: tonic::Request<ItemsRequest>,
+    ) -> Result<tonic::Response<ItemsReply>, tonic::Status> {
+        let caller = request
+            .extensions()
+            .get::<Caller>()
+            .ok_or_else(|| tonic::Status::internal("no caller"))?;
+        let claims: Claims = caller
+            .claims()
+            .map_err(|_| tonic::Status::internal("unreadable claims"))?;
+        let items = items_of(claims.sub);
+        Ok(tonic::Response::new(ItemsReply {
+            owner: items.owner,
+            items: items.items,
+        }))
+    }
+}
+
+/// The three transports on one router.
+pub(crate) fn app(authenticator: Authenticator) -> Router {
+    let shop = axum_scopes::grpc::enforce(&authenticator, Shop, ItemsServer::new);
+    Router::new()
+        .route("/items", get(read_items))
+        .route("/items/watch", get(watch_items))
+        .with_state(authenticator)
+        .merge(tonic::service::Routes::new(shop).into_axum_router())
+}
+
+/// An authenticator for HS256 tokens of `secret`.
+pub(crate) async fn authenticator(secret: &[u8]) -> Authenticator {
+    let key = Key::secret(secret, &[axum_scopes::jsonwebtoken::Algorithm::HS256])
+        .expect("an HS256 secret");
+    Authenticator::builder()
+        .issuer(Issuer::any().key(key))
+        .build()
+        .await
+        .expect("fixed keys need no network")
+}
+
+#[tokio::main]
+async fn main() {
+    let secret = std::env::var("SECRET_KEY").unwrap_or_else(|_| {
+        "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7".to_owned()
+    });
+    let app = app(authenticator(secret.as_bytes()).await);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:8095")
+        .await
+        .expect("port 8095 is free");
+    println!("REST, WebSocket and gRPC on http://127.0.0.1:8095");
+    axum::serve(listener, app).await.expect("the server runs");
+}
+
+/// The example's gRPC service, `example.Items`.
+pub(crate) mod proto {
+    #![allow(
+        clippy::pedantic,
+        missing_docs,
+        unreachable_pub,
+        reason = "generated by tonic-build's `manual` module; kept as it came"
+    )]
+
+    /// `ReadItems`'s request: nothing to say.
+    #[derive(Clone, Copy, PartialEq, Eq, prost::Message)]
+    pub struct ItemsRequest {}
+
+    /// The caller's items.
+    #[derive(Clone, PartialEq, Eq, prost::Message)]
+    pub struct ItemsReply {
+        /// The caller.
+        #[prost(string, tag = "1")]
+        pub owner: String,
+        /// The items.
+        #[prost(string, repeated, tag = "2")]
+        pub items: Vec<String>,
+    }
+
+    /// Generated client implementations.
+    pub mod items_client {
+        #![allow(
+            unused_variables,
+            dead_code,
+            missing_docs,
+            clippy::wildcard_imports,
+            clippy::let_unit_value
+        )]
+        use tonic::codegen::http::Uri;
+        use tonic::codegen::*;
+        /// The example's items.
+        #[derive(Debug, Clone)]
+        pub struct ItemsClient<T> {
+            inner: tonic::client::Grpc<T>,
+        }
+        impl<T> ItemsClient<T>
+        where
+            T: tonic::client::GrpcService<tonic::body::Body>,
+            T::Error: Into<StdError>,
+            T::ResponseBody: Body<Data = Bytes> + std::marker::Send + 'static,
+            <T::ResponseBody as Body>::Error: Into<StdError> + std::marker::Send,
+        {
+            pub fn new(inner: T) -> Self {
+                let inner = tonic::client::Grpc::new(inner);
+                Self { inner }
+            }
+            pub fn with_origin(inner: T, origin: Uri) -> Self {
+                let inner = tonic::client::Grpc::with_origin(inner, origin);
+                Self { inner }
+            }
+            pub fn with_interceptor<F>(
+                inner: T,
+                interceptor: F,
+            ) -> ItemsClient<InterceptedService<T, F>>
+            where
+                F: tonic::service::Interceptor,
+                T::ResponseBody: Default,
+                T: tonic::codegen::Service<
+                        http::Request<tonic::body::Body>,
+                        Response = http::Response<
+                            <T as tonic::client::GrpcService<tonic::body::Body>>::ResponseBody,
+                        >,
+                    >,
+                <T as tonic::codegen::Service<http::Request<tonic::body::Body>>>::Error:
+                    Into<StdError> + std::marker::Send + std::marker::Sync,
+            {
+                ItemsClient::new(InterceptedService::new(inner, interceptor))
+            }
+            /// Compress requests with the given encoding.
+            ///
+            /// This requires the server to support it otherwise it might respond with an
+            /// error.
+            #[must_use]
+            pub fn send_compressed(mut self, encoding: CompressionEncoding) -> Self {
+                self.inner = self.inner.send_compressed(encoding);
+                self
+            }
+            /// Enable decompressing responses.
+            #[must_use]
+            pub fn accept_compressed(mut self, encoding: CompressionEncoding) -> Self {
+                self.inner = self.inner.accept_compressed(encoding);
+                self
+            }
+            /// Limits the maximum size of a decoded message.
+            ///
+            /// Default: `4MB`
+            #[must_use]
+            pub fn max_decoding_message_size(mut self, limit: usize) -> Self {
+                self.inner = self.inner.max_decoding_message_size(limit);
+                self
+            }
+            /// Limits the maximum size of an encoded message.
+            ///
+            /// Default: `usize::MAX`
+            #[must_use]
+            pub fn max_encoding_message_size(mut self, limit: usize) -> Self {
+                self.inner = self.inner.max_encoding_message_size(limit);
+                self
+            }
+            /// The caller's items.
+            pub async fn read_items(
+                &mut self,
+                request: impl tonic::IntoRequest<super::ItemsRequest>,
+            ) -> std::result::Result<tonic::Response<super::ItemsReply>, tonic::Status>
+            {
+                self.inner.ready().await.map_err(|e| {
+                    tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+                })?;
+                let codec = tonic_prost::ProstCodec::default();
+                let path = http::uri::PathAndQuery::from_static("/example.Items/ReadItems");
+                let mut req = request.into_request();
+                req.extensions_mut()
+                    .insert(GrpcMethod::new("example.Items", "ReadItems"));
+                self.inner.unary(req, path, codec).await
+            }
+        }
+    }
+    /// Generated server implementations.
+    pub mod items_server {
+        #![allow(
+            unused_variables,
+            dead_code,
+            missing_docs,
+            clippy::wildcard_imports,
+            clippy::let_unit_value
+        )]
+        use tonic::codegen::*;
+        /// Generated trait containing gRPC methods that should be implemented for use with ItemsServer.
+        #[async_trait]
+        pub trait Items: std::marker::Send + std::marker::Sync + 'static {
+            /// The caller's items.
+            async fn read_items(
+                &self,
+                request: tonic::Request<super::ItemsRequest>,
+            ) -> std::result::Result<tonic::Response<super::ItemsReply>, tonic::Status>;
+        }
+        /// The example's items.
+        #[derive(Debug)]
+        pub struct ItemsServer<T> {
+            inner: Arc<T>,
+            accept_compression_encodings: EnabledCompressionEncodings,
+            send_compression_encodings: EnabledCompressionEncodings,
+            max_decoding_message_size: Option<usize>,
+            max_encoding_message_size: Option<usize>,
+        }
+        impl<T> ItemsServer<T> {
+            pub fn new(inner: T) -> Self {
+                Self::from_arc(Arc::new(inner))
+            }
+            pub fn from_arc(inner: Arc<T>) -> Self {
+                Self {
+                    inner,
+                    accept_compression_encodings: Default::default(),
+                    send_compression_encodings: Default::default(),
+                    max_decoding_message_size: None,
+                    max_encoding_message_size: None,
+                }
+            }
+            pub fn with_interceptor<F>(inner: T, interceptor: F) -> InterceptedService<Self, F>
+            where
+                F: tonic::service::Interceptor,
+            {
+                InterceptedService::new(Self::new(inner), interceptor)
+            }
+            /// Enable decompressing requests with the given encoding.
+            #[must_use]
+            pub fn accept_compressed(mut self, encoding: CompressionEncoding) -> Self {
+                self.accept_compression_encodings.enable(encoding);
+                self
+            }
+            /// Compress responses with the given encoding, if the client supports it.
+            #[must_use]
+            pub fn send_compressed(mut self, encoding: CompressionEncoding) -> Self {
+                self.send_compression_encodings.enable(encoding);
+                self
+            }
+            /// Limits the maximum size of a decoded message.
+            ///
+            /// Default: `4MB`
+            #[must_use]
+            pub fn max_decoding_message_size(mut self, limit: usize) -> Self {
+                self.max_decoding_message_size = Some(limit);
+                self
+            }
+            /// Limits the maximum size of an encoded message.
+            ///
+            /// Default: `usize::MAX`
+            #[must_use]
+            pub fn max_encoding_message_size(mut self, limit: usize) -> Self {
+                self.max_encoding_message_size = Some(limit);
+                self
+            }
+        }
+        impl<T, B> tonic::codegen::Service<http::Request<B>> for ItemsServer<T>
+        where
+            T: Items,
+            B: Body + std::marker::Send + 'static,
+            B::Error: Into<StdError> + std::marker::Send + 'static,
+        {
+            type Response = http::Response<tonic::body::Body>;
+            type Error = std::convert::Infallible;
+            type Future = BoxFuture<Self::Response, Self::Error>;
+            fn poll_ready(
+                &mut self,
+                _cx: &mut Context<'_>,
+            ) -> Poll<std::result::Result<(), Self::Error>> {
+                Poll::Ready(Ok(()))
+            }
+            fn call(&mut self, req: http::Request<B>) -> Self::Future {
+                match req.uri().path() {
+                    "/example.Items/ReadItems" => {
+                        #[allow(non_camel_case_types)]
+                        struct ReadItemsSvc<T: Items>(pub Arc<T>);
+                        impl<T: Items> tonic::server::UnaryService<super::ItemsRequest> for ReadItemsSvc<T> {
+                            type Response = super::ItemsReply;
+                            type Future = BoxFuture<tonic::Response<Self::Response>, tonic::Status>;
+                            fn call(
+                                &mut self,
+                                request: tonic::Request<super::ItemsRequest>,
+                            ) -> Self::Future {
+                                let inner = Arc::clone(&self.0);
+                                let fut =
+                                    async move { <T as Items>::read_items(&inner, request).await };
+                                Box::pin(fut)
+                            }
+                        }
+                        let accept_compression_encodings = self.accept_compression_encodings;
+                        let send_compression_encodings = self.send_compression_encodings;
+                        let max_decoding_message_size = self.max_decoding_message_size;
+                        let max_encoding_message_size = self.max_encoding_message_size;
+                        let inner = self.inner.clone();
+                        let fut = async move {
+                            let method = ReadItemsSvc(inner);
+                            let codec = tonic_prost::ProstCodec::default();
+                            let mut grpc = tonic::server::Grpc::new(codec)
+                                .apply_compression_config(
+                                    accept_compression_encodings,
+                                    send_compression_encodings,
+                                )
+                                .apply_max_message_size_config(
+                                    max_decoding_message_size,
+                                    max_encoding_message_size,
+                                );
+                            let res = grpc.unary(method, req).await;
+                            Ok(res)
+                        };
+                        Box::pin(fut)
+                    }
+                    _ => Box::pin(async move {
+                        let mut response = http::Response::new(tonic::body::Body::default());
+                        let headers = response.headers_mut();
+                        headers.insert(
+                            tonic::Status::GRPC_STATUS,
+                            (tonic::Code::Unimplemented as i32).into(),
+                        );
+                        headers.insert(
+                            http::header::CONTENT_TYPE,
+                            tonic::metadata::GRPC_CONTENT_TYPE,
+                        );
+                        Ok(response)
+                    }),
+                }
+            }
+        }
+        impl<T> Clone for ItemsServer<T> {
+            fn clone(&self) -> Self {
+                let inner = self.inner.clone();
+                Self {
+                    inner,
+                    accept_compression_encodings: self.accept_compression_encodings,
+                    send_compression_encodings: self.send_compression_encodings,
+                    max_decoding_message_size: self.max_decoding_message_size,
+                    max_encoding_message_size: self.max_encoding_message_size,
+                }
+            }
+        }
+        /// Generated gRPC service name
+        pub const SERVICE_NAME: &str = "example.Items";
+        impl<T> tonic::server::NamedService for ItemsServer<T> {
+            const NAME: &'static str = SERVICE_NAME;
+        }
+    }
+}
