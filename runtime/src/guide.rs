@@ -33,3 +33,7 @@ pub mod dpop {}
 #[cfg(feature = "websocket")]
 #[doc = include_str!("../docs/guide/websockets.md")]
 pub mod websockets {}
+
+#[cfg(feature = "grpc")]
+#[doc = include_str!("../docs/guide/grpc.md")]
+pub mod grpc {}
