@@ -56,12 +56,17 @@ pub(crate) async fn ended(mut watches: Vec<Watch>) -> TokenError {
     }
 }
 
-/// How long until the second after `deadline` (the first the admission refuses) begins.
+/// How long until the second after `deadline` (the first the admission refuses) begins;
+/// `Duration::MAX` (a sleep Tokio clamps to its far future) for a deadline past what
+/// `SystemTime` holds, as a token's `exp` may be.
 fn until_after(deadline: u64) -> Duration {
-    let refused_from = UNIX_EPOCH + Duration::from_secs(deadline.saturating_add(1));
-    refused_from
-        .duration_since(SystemTime::now())
-        .unwrap_or(Duration::ZERO)
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(deadline.saturating_add(1)))
+        .map_or(Duration::MAX, |refused_from| {
+            refused_from
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
+        })
 }
 
 /// Resolves at the next revocation event (or lag) of any of `watches`; a receiver whose
@@ -87,5 +92,27 @@ async fn revocation_event(watches: &mut [Watch]) {
         {
             watch.revocations = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_ends_at_the_second_after_the_deadline_and_never_overflows() {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert_eq!(until_after(now.saturating_sub(10)), Duration::ZERO);
+        let wait = until_after(now + 10);
+        assert!(
+            wait > Duration::from_secs(9) && wait <= Duration::from_secs(11),
+            "{wait:?}"
+        );
+        // A token's `exp` may be any u64: no panic, a wait Tokio clamps.
+        assert_eq!(until_after(u64::MAX), Duration::MAX);
+        assert!(until_after(u64::MAX / 2) >= Duration::from_secs(u64::MAX / 4));
     }
 }

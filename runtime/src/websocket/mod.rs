@@ -11,15 +11,17 @@
 //! - at its expiry (`exp` plus the leeway), and
 //! - when a revocation naming it reaches this replica
 //!   ([`Revocations::subscribe`](crate::revocation::Revocations::subscribe): its own, or another
-//!   replica's through Redis), or its signing key leaves the key set and a revocation event
-//!   wakes the watch.
+//!   replica's through Redis).
+//!
+//! (A key that left the key set is noticed at the next of those checks.)
 //!
 //! The check is the verifier's one admission, the same every request's token passes. The
 //! socket is then closed with `1008` (policy violation; `1013`, try again later, while the
 //! revocations cannot be vouched for) and the close reason is the
 //! [`TokenError::reason`](crate::TokenError::reason) (`expired`, `revoked`): never the token.
 //! The handler's future is dropped, and an `outcome = "closed"` event is logged (target
-//! `axum_scopes`, info).
+//! `axum_scopes`, info). When the peer leaves instead, the handler sees the end of its stream
+//! and finishes, as on axum's own socket.
 //!
 //! ```
 //! use axum::response::Response;

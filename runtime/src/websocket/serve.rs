@@ -43,22 +43,25 @@ where
             // What the handler sent is written, then the connection closed.
             carry.await;
         }
-        () = &mut carry => {
-            // Closed by the peer: the handler sees the end of the stream and finishes.
-            // Closed by the watch: `carry` resolved without the handler, which is dropped.
+        refused = &mut carry => {
+            // Closed by the peer: the handler sees the end of the stream and finishes as it
+            // would on axum's socket. Closed by the watch: the handler is dropped.
+            if !refused {
+                handler.await;
+            }
         }
     }
 }
 
 /// Carries messages between `connection` and the handler's channels until the peer or the
 /// handler is done (then closes the connection), or until `end` resolves (then closes it with
-/// the refusal, logged, and returns at once).
+/// the refusal, logged). Whether it was `end`.
 async fn carry(
     connection: Connection,
     incoming: mpsc::Sender<Result<Message, axum::Error>>,
     mut outgoing: mpsc::Receiver<Message>,
     end: impl Future<Output = TokenError>,
-) {
+) -> bool {
     let (mut sink, mut stream) = connection.split();
     tokio::pin!(end);
     let refused = loop {
@@ -110,6 +113,7 @@ async fn carry(
     };
     // A peer that does not read cannot hold the task.
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, goodbye).await;
+    refused.is_some()
 }
 
 /// The next message of `stream`, once the handler has room for it: `None` when the handler

@@ -105,6 +105,20 @@ async fn by_cookie(
     echo(ws, claims.into_inner().sub)
 }
 
+/// How many `/farewell` handlers have seen their peer leave.
+static FAREWELLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Reads until the peer leaves, then counts it: work a handler does after the end of its
+/// stream, which must not be cut short.
+#[requires_scopes("items")]
+async fn farewell(_claims: Authenticated<Claims, Api>, ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(|mut socket| async move {
+        while let Some(Ok(_)) = socket.recv().await {}
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        FAREWELLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    })
+}
+
 /// Holds the socket and never reads it; the upgrade extractor comes before the guard.
 #[requires_scopes("items")]
 async fn idle(ws: WebSocketUpgrade, _claims: Authenticated<Claims, Api>) -> Response {
@@ -143,6 +157,7 @@ async fn server_with(dpop: Option<Dpop>, revocations: Option<Revocations>) -> St
         .route("/cookie", get(by_cookie))
         .route("/protocol", get(by_protocol))
         .route("/idle", get(idle))
+        .route("/farewell", get(farewell))
         .route("/query", get(by_query))
         .route(
             "/page",
@@ -505,4 +520,25 @@ async fn a_query_string_token_only_through_dangerous() {
             .err(),
         Some(401)
     );
+}
+
+/// When the peer leaves, the handler sees the end of its stream and finishes its work, as on
+/// axum's own socket: only a refused token cuts it short.
+#[tokio::test]
+async fn a_handler_finishes_after_its_peer_leaves() {
+    let base = server().await.replace("http://", "ws://");
+    let bearer = format!("Bearer {}", token("items"));
+    let mut socket = connect(&format!("{base}/farewell"), &[("authorization", &bearer)])
+        .await
+        .unwrap();
+    let before = FAREWELLS.load(std::sync::atomic::Ordering::SeqCst);
+    socket.close(None).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while FAREWELLS.load(std::sync::atomic::Ordering::SeqCst) == before {
+        assert!(
+            Instant::now() < deadline,
+            "the handler was dropped when its peer left"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
