@@ -67,6 +67,8 @@ pub mod revocation;
 pub mod routing;
 pub mod scheme;
 pub mod scope;
+#[cfg(feature = "test-util")]
+pub mod testing;
 #[cfg(any(feature = "websocket", feature = "grpc"))]
 mod watch;
 #[cfg(feature = "websocket")]

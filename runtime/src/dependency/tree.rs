@@ -370,6 +370,10 @@ pub(crate) async fn resolve<D, S>(
 where
     D: Resolve<S>,
 {
+    #[cfg(feature = "test-util")]
+    if let Some(overridden) = crate::testing::overridden::<D>(parts, chain) {
+        return overridden;
+    }
     if !use_cache || !chain.caches() {
         return D::resolve(parts, state, chain).await;
     }
