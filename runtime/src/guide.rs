@@ -21,6 +21,7 @@ pub mod openapi {}
 #[doc = include_str!("../docs/guide/compile_checks.md")]
 pub mod compile_checks {}
 
+#[cfg(feature = "test-util")]
 #[doc = include_str!("../docs/guide/testing.md")]
 pub mod testing {}
 

@@ -13,6 +13,8 @@ use axum::extract::FromRequestParts;
 use axum::response::Response;
 use http::request::Parts;
 
+#[cfg(feature = "test-util")]
+pub(crate) mod overrides;
 pub(crate) mod tree;
 
 use self::tree::{DependencyInfo, RouterFrames, ScopeChain, SecurityEdge, Unscoped, resolve};

@@ -371,7 +371,10 @@ where
     D: Resolve<S>,
 {
     #[cfg(feature = "test-util")]
-    if let Some(overridden) = crate::testing::overridden::<D>(parts, chain) {
+    if let Some(overridden) = super::overrides::overridden::<D>(parts, || {
+        let own = chain.push_with(D::INFO.scopes, D::INFO.requirements);
+        security_scopes_in(&own, &D::INFO)
+    }) {
         return overridden;
     }
     if !use_cache || !chain.caches() {

@@ -21,13 +21,12 @@
 mod answer;
 mod issuer;
 mod keys;
-mod overrides;
 mod serve;
 
 pub use self::answer::{
     Answer, Challenge, assert_insufficient_scope, assert_invalid_token, assert_unauthorized,
 };
 pub use self::issuer::{TestIssuer, TokenRequest};
-pub use self::overrides::Overrides;
-pub(crate) use self::overrides::overridden;
+pub use crate::dependency::overrides::Overrides;
+
 pub use self::serve::ServedIssuer;

@@ -35,6 +35,7 @@ mod revocation;
 mod router_security;
 mod schemes;
 mod scopes;
+mod test_kit;
 mod token_cache;
 mod tutorial;
 mod two_issuers;

@@ -1,4 +1,4 @@
-//! Dependency overrides for tests (`FastAPI`'s `app.dependency_overrides`): a `#[dependency]`
+//! Dependency overrides for tests (feature `test-util`, public as `testing::Overrides`) (`FastAPI`'s `app.dependency_overrides`): a `#[dependency]`
 //! replaced by a fixed value for one router, the scope requirements still checked.
 
 use std::any::{Any, TypeId};
@@ -9,9 +9,9 @@ use axum::response::{IntoResponse as _, Response};
 use http::request::Parts;
 use tower_layer::Layer;
 
-use crate::dependency::Dependency;
-use crate::dependency::tree::{ScopeChain, security_scopes_in};
+use super::Dependency;
 use crate::rejection::AuthError;
+use crate::scope::SecurityScopes;
 
 /// Dependencies replaced by fixed values, for the router it is layered on (never a global):
 /// `FastAPI`'s `app.dependency_overrides`.
@@ -132,11 +132,12 @@ impl<S> Layer<S> for Overrides {
 }
 
 /// The override of `D` the request carries, if any: its value, or the refusal when the
-/// scopes required at this place exceed those it stands for. Called first by every
-/// resolution of a dependency.
+/// scopes `required` where `D` is resolved (`D`'s own included) exceed those it stands for.
+/// Called first by every resolution of a dependency; `required` is computed only for an
+/// overridden dependency.
 pub(crate) fn overridden<D: Dependency>(
     parts: &Parts,
-    chain: &ScopeChain<'_>,
+    required: impl FnOnce() -> SecurityScopes,
 ) -> Option<Result<D::Output, Response>> {
     let overrides = parts.extensions.get::<Overrides>()?;
     let entry = overrides
@@ -144,8 +145,7 @@ pub(crate) fn overridden<D: Dependency>(
         .iter()
         .find(|entry| entry.dependency == TypeId::of::<D>())?;
     let value = entry.value.downcast_ref::<D::Output>()?;
-    let own = chain.push_with(D::INFO.scopes, D::INFO.requirements);
-    let required = security_scopes_in(&own, &D::INFO);
+    let required = required();
     if required.is_satisfied_by(entry.scopes.iter().map(String::as_str)) {
         Some(Ok(value.clone()))
     } else {
