@@ -380,6 +380,19 @@ impl Parse for PathArg {
     }
 }
 
+/// The argument that makes `#[requires_scopes(..)]` and `#[dependency]` expand to their item
+/// unchanged (see the crate root).
+pub(crate) const INERT: &str = "__axum_scopes_inert";
+
+/// `attribute` (a `#[requires_scopes(..)]` or `#[dependency(..)]` that `#[grpc]` or `#[scoped]`
+/// has read) as the inert marker left in its place: written with the user's own path, so that
+/// the import it came through resolves and counts as used.
+pub(crate) fn inert(attribute: &syn::Attribute) -> syn::Attribute {
+    let path = attribute.path();
+    let inert = syn::Ident::new(INERT, proc_macro2::Span::call_site());
+    syn::parse_quote!(#[#path(#inert)])
+}
+
 #[cfg(test)]
 mod tests {
     use syn::parse::Parser as _;

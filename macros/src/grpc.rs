@@ -14,10 +14,6 @@ use crate::checks;
 use crate::expand::{literals, requirement, scope};
 use crate::valid::{check_requirements, check_scopes};
 
-/// What `#[requires_scopes(..)]` is left as on a method of a `#[grpc]` service: it then
-/// expands to the method unchanged (see the crate root).
-pub(crate) const INERT: &str = "__axum_scopes_grpc";
-
 /// What a method declares.
 enum Rule {
     Scoped(RequiresScopes),
@@ -226,9 +222,7 @@ fn declarations(block: &mut ItemImpl, errors: &mut Errors) -> Vec<(syn::Ident, R
             let declared = if attr::is(&attribute, "requires_scopes") {
                 // Left on the method as an inert marker, so that the attribute's import (which
                 // only this invocation uses) resolves and counts as used.
-                let path = attribute.path();
-                let inert = syn::Ident::new(INERT, Span::call_site());
-                kept.push(syn::parse_quote!(#[#path(#inert)]));
+                kept.push(attr::inert(&attribute));
                 errors
                     .ok(RequiresScopes::from_attr(&attribute))
                     .map(Rule::Scoped)

@@ -12,6 +12,7 @@ mod pipeline;
 mod routing;
 mod scheme;
 mod scoped;
+mod suggest;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -25,8 +26,8 @@ fn enclosing_impl() -> Option<String> {
 /// Declares the scopes a handler or dependency requires. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
-    // On a method of a `#[grpc]` service, which read the scopes itself.
-    if args.to_string() == grpc::INERT {
+    // On a method of a `#[grpc]` service or a `#[scoped]` block, which read the scopes itself.
+    if args.to_string() == attr::INERT {
         return item;
     }
     pipeline::attribute(
@@ -41,6 +42,10 @@ pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Turns an async fn into a dependency. Documented in `axum-scopes`.
 #[proc_macro_attribute]
 pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
+    // On a method of a `#[scoped]` block, which read it itself.
+    if args.to_string() == attr::INERT {
+        return item;
+    }
     pipeline::attribute(
         attr::Invocation::Dependency,
         args.into(),

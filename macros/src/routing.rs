@@ -52,7 +52,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         {
             let params = quote_spanned! {span=>
                 &[::axum_scopes::__private::Param::Dependency {
-                    info: &<#dependency as ::axum_scopes::__private::Dependency>::INFO,
+                    info: &<__AxumScopesDependency as ::axum_scopes::__private::Dependency>::INFO,
                     scopes: &[],
                     requirements: &[],
                     use_cache: false,
@@ -72,10 +72,13 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             )
         }
     };
+    // Named once: a function not marked `#[dependency]` is then one error, here.
+    let alias = quote_spanned! {span=> type __AxumScopesDependency = #dependency; };
     quote! {{
+        #alias
         #checks
         const SCOPES: &[::axum_scopes::__private::Scope] = &[#(#scopes),*];
         const REQUIREMENTS: &[::axum_scopes::__private::Requirement] = &[#(#requirements),*];
-        ::axum_scopes::__private::RouterSecurity::<#dependency>::__new(SCOPES, REQUIREMENTS)
+        ::axum_scopes::__private::RouterSecurity::<__AxumScopesDependency>::__new(SCOPES, REQUIREMENTS)
     }}
 }

@@ -66,6 +66,8 @@ pub(crate) fn expand(args: &TokenStream, item: &TokenStream) -> TokenStream {
             match generated {
                 syn::Item::Fn(function) if function.sig.ident == name => {
                     method.attrs = function.attrs;
+                    // The attribute stays as an inert marker: its import is used.
+                    method.attrs.push(attr::inert(&invoked));
                     method.vis = function.vis;
                     method.modifiers = function.modifiers;
                     method.sig = function.sig;

@@ -13,7 +13,8 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
 
 use crate::credential::{
-    BearerHeader, CredentialSource, Location, RawCredential, SchemeSource, find_credential,
+    AuthConfig, BearerHeader, CredentialSource, Location, RawCredential, SchemeSource,
+    find_credential,
 };
 use crate::dependency::tree::{DependencyInfo, Param, ScopeChain, Unscoped, security_scopes};
 use crate::dependency::{Dependency, DependencyOutput, Resolve, Security};
@@ -120,7 +121,7 @@ where
             )),
             Err(error) => Err(error),
         }
-        .map_err(|error| error.with_config(authenticator.config()).into_response())
+        .map_err(|error| answer(error, parts, &authenticator))
     }
 }
 
@@ -156,7 +157,7 @@ where
         let authenticator = Authenticator::from_ref(state);
         let claims = authenticate::<C, S, Src>(parts, &authenticator, chain)
             .await
-            .map_err(|error| error.with_config(authenticator.config()).into_response())?;
+            .map_err(|error| answer(error, parts, &authenticator))?;
         if claims.is_none() {
             tracing::debug!(
                 target: "axum_scopes",
@@ -222,6 +223,16 @@ pub(crate) async fn authenticate_with<Src: CredentialSource, T>(
     .await
     .map(Some)
     .map_err(|error| error.presented_dpop(proof.is_some()))
+}
+
+/// `error` answered with the router's config (or the authenticator's) and the authenticator's
+/// `DPoP` challenge.
+#[cold]
+fn answer(error: AuthError, parts: &Parts, authenticator: &Authenticator) -> Response {
+    error
+        .with_config(AuthConfig::of(parts, authenticator.config()))
+        .with_dpop_challenge(authenticator.config().dpop())
+        .into_response()
 }
 
 /// The credential of `Src` in `parts` and, for a DPoP token when the authenticator accepts

@@ -15,7 +15,9 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use axum_scopes::{BearerToken, HttpError, Security, SecurityScopes, dependency, requires_scopes};
+use axum_scopes::{
+    BearerToken, HttpError, Security, SecurityScopes, dependency, requires_scopes, scoped,
+};
 
 axum_scopes::oauth2_password_bearer! {
     /// The scheme.
@@ -70,10 +72,35 @@ pub async fn per_parameter(#[security(scopes = ["me"])] user: Security<current_u
     user.into_inner()
 }
 
+/// Handlers and a dependency as associated functions.
+#[derive(Debug)]
+pub struct Users;
+
+#[scoped]
+impl Users {
+    /// A dependency of the block.
+    ///
+    /// # Errors
+    ///
+    /// Never.
+    #[dependency]
+    #[requires_scopes("me")]
+    pub async fn current(user: Security<current_user>) -> Result<String, HttpError> {
+        Ok(user.into_inner())
+    }
+
+    /// A handler of the block.
+    #[requires_scopes("items")]
+    pub async fn list(user: Security<current>) -> String {
+        user.into_inner()
+    }
+}
+
 #[test]
 fn builds() {
     let _app: Router = Router::new()
         .route("/", get(handler))
         .route("/p", get(per_parameter))
+        .route("/users", get(Users::list))
         .with_state(App);
 }

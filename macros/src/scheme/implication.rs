@@ -10,11 +10,6 @@ use crate::ast::Errors;
 /// closed transitively, in catalogue order.
 pub(super) fn implications(valid: &[&ScopeEntry], errors: &mut Errors) -> Vec<Vec<String>> {
     let names: Vec<String> = valid.iter().map(|entry| entry.scope.value()).collect();
-    let declared = names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
     // Direct edges, by index.
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); valid.len()];
     for (from, entry) in valid.iter().enumerate() {
@@ -30,13 +25,34 @@ pub(super) fn implications(valid: &[&ScopeEntry], errors: &mut Errors) -> Vec<Ve
                         edges[from].push(to);
                     }
                 }
-                None => errors.push(syn::Error::new(
-                    implied.span(),
-                    format!(
-                        "`{text}`, implied by `{}`, is not in the catalogue; declare it (`\"{text}\" => \"...\"`) or imply one of {declared}",
-                        entry.scope.value()
-                    ),
-                )),
+                None => {
+                    let others = names.iter().enumerate().filter(|(at, _)| *at != from);
+                    let nearest = crate::suggest::nearest(
+                        &text,
+                        others.clone().map(|(_, name)| name.as_str()),
+                    );
+                    let hint = if let Some(nearest) = nearest {
+                        format!("did you mean `{nearest}`?")
+                    } else {
+                        let declared: Vec<String> =
+                            others.map(|(_, name)| format!("`{name}`")).collect();
+                        if declared.is_empty() {
+                            format!("declare it (`\"{text}\" => \"...\"`)")
+                        } else {
+                            format!(
+                                "declare it (`\"{text}\" => \"...\"`) or imply one of {}",
+                                declared.join(", ")
+                            )
+                        }
+                    };
+                    errors.push(syn::Error::new(
+                        implied.span(),
+                        format!(
+                            "`{text}`, implied by `{}`, is not in the catalogue; {hint}",
+                            entry.scope.value()
+                        ),
+                    ));
+                }
             }
         }
     }

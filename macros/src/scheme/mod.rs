@@ -59,6 +59,8 @@ pub(crate) struct SchemeDecl {
     token_url: Option<LitStr>,
     kind: Option<KindDecl>,
     scopes: Vec<ScopeEntry>,
+    /// A field read as a misspelt kind, already reported with a suggestion.
+    misspelt_kind: bool,
     /// Every error met while reading, reported together.
     errors: Errors,
 }
@@ -80,6 +82,7 @@ impl SchemeDecl {
             token_url: None,
             kind: None,
             scopes: Vec::new(),
+            misspelt_kind: false,
             errors: Errors::default(),
         };
         let braced_body = (|| -> syn::Result<_> {
@@ -114,7 +117,7 @@ impl SchemeDecl {
                 }
             }
             Form::Any => {
-                if decl.kind.is_none() {
+                if decl.kind.is_none() && !decl.misspelt_kind {
                     decl.errors.push(syn::Error::new(
                         decl.ident.span(),
                         "the scheme needs a kind: `oauth2: { authorization_code: { .. } }`, \
@@ -267,6 +270,22 @@ impl SchemeDecl {
                 }
             }
         } else if any {
+            let kinds = [
+                "oauth2",
+                "openid_connect",
+                "http_bearer",
+                "api_key",
+                "token_cookie",
+            ];
+            let text = key.to_string();
+            if let Some(kind) = crate::suggest::nearest(&text, kinds) {
+                // Taken as the kind, so that no second error says the kind is missing.
+                self.misspelt_kind = true;
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown scheme kind `{key}`; did you mean `{kind}`?"),
+                ));
+            }
             return Err(syn::Error::new(
                 key.span(),
                 format!(
@@ -342,6 +361,7 @@ pub(crate) fn expand(input: TokenStream, form: Form) -> TokenStream {
         token_url,
         kind,
         scopes,
+        misspelt_kind: _,
         mut errors,
     } = decl;
     let p = quote!(::axum_scopes::__private);

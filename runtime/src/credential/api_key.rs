@@ -136,12 +136,12 @@ impl fmt::Debug for ApiKeys {
 /// without a key passes as `None`, while a wrong key is still rejected.
 ///
 /// Works in handlers and as a parameter of a `#[dependency]`.
-pub struct ApiKey<S> {
+pub struct ApiKey<S: CredentialSource> {
     name: Arc<str>,
     source: PhantomData<fn() -> S>,
 }
 
-impl<S> ApiKey<S> {
+impl<S: CredentialSource> ApiKey<S> {
     /// The name the matched key was configured with.
     #[must_use]
     pub fn name(&self) -> &str {
@@ -149,7 +149,7 @@ impl<S> ApiKey<S> {
     }
 }
 
-impl<S> Clone for ApiKey<S> {
+impl<S: CredentialSource> Clone for ApiKey<S> {
     fn clone(&self) -> Self {
         Self {
             name: Arc::clone(&self.name),
@@ -158,7 +158,7 @@ impl<S> Clone for ApiKey<S> {
     }
 }
 
-impl<S> fmt::Debug for ApiKey<S> {
+impl<S: CredentialSource> fmt::Debug for ApiKey<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiKey").field("name", &self.name).finish()
     }
@@ -204,7 +204,7 @@ where
                 name,
                 source: PhantomData,
             })
-            .map_err(|error| refused(error).with_config(&config))
+            .map_err(|error| refused(error).with_config(AuthConfig::of(parts, &config)))
     }
 }
 
@@ -229,7 +229,7 @@ where
                     source: PhantomData,
                 })
             })
-            .map_err(|error| refused(error).with_config(&config))
+            .map_err(|error| refused(error).with_config(AuthConfig::of(parts, &config)))
     }
 }
 

@@ -2,15 +2,26 @@
 
 use std::sync::Arc;
 
+use http::request::Parts;
+
 use super::CsrfPolicy;
 use crate::rejection::{AuthError, DpopChallenge, ErrorStyle, Realm, ResourceMetadata};
 
 /// How authentication failures are answered and cookie credentials guarded, for every
 /// credential extractor of a router.
 ///
-/// The extractors read it from the router state through `FromRef<S>`, so an application has
-/// one place for it. Cloning is cheap (one reference count). Defaults: no realm,
-/// [`ErrorStyle::Detail`] bodies, and [`CsrfPolicy::default()`].
+/// One place for it: install it on the router as a layer, `router.layer(config)`. Then
+///
+/// - every extractor of the router answers and guards cookies with it (`Authenticated`, API
+///   keys, router requirements; the layer's config wins over an authenticator's
+///   `AuthenticatorBuilder::auth_config` and a state's);
+/// - the answers the app builds itself (FastAPI-style `HttpError`s from `SecurityScopes`,
+///   `BearerToken`'s 401) get its `resource_metadata` (RFC 9728) in their `Bearer` and `DPoP`
+///   challenges, with no change to the app's code.
+///
+/// Extractors also read it from the router state through `FromRef<S>` (API keys require it
+/// there) or from an authenticator's builder. Cloning is cheap (one reference count).
+/// Defaults: no realm, [`ErrorStyle::Detail`] bodies, and [`CsrfPolicy::default()`].
 ///
 /// ```
 /// use axum::extract::FromRef;
@@ -109,6 +120,17 @@ impl AuthConfig {
     #[must_use]
     pub fn csrf(&self) -> &CsrfPolicy {
         &self.inner.csrf
+    }
+
+    /// The config the answers to `parts` use: the router's, installed as a layer, else
+    /// `fallback` (the authenticator's or the state's).
+    pub(crate) fn of<'a>(parts: &'a Parts, fallback: &'a Self) -> &'a Self {
+        parts.extensions.get::<Self>().unwrap_or(fallback)
+    }
+
+    /// The `DPoP` challenge an authenticator that accepts DPoP set.
+    pub(crate) fn dpop(&self) -> Option<Arc<DpopChallenge>> {
+        self.inner.dpop.clone()
     }
 
     /// Challenges name `DPoP` with `algs`, and `Bearer` only if `bearer` (see

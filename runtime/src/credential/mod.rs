@@ -14,12 +14,14 @@ mod api_key;
 pub(crate) mod bearer;
 mod config;
 mod csrf;
+mod layer;
 mod websocket;
 
 pub use self::api_key::{ApiKey, ApiKeys};
 pub use self::bearer::{BearerToken, Credential, MissingBearerToken, bearer_token};
 pub use self::config::AuthConfig;
 pub use self::csrf::CsrfPolicy;
+pub use self::layer::{Completing, Configured};
 pub use self::websocket::{TOKEN_PROTOCOL_PREFIX, WebSocketProtocol};
 
 /// Where a credential travels in a request: a header, a query parameter, a cookie, or a
@@ -33,7 +35,9 @@ pub use self::websocket::{TOKEN_PROTOCOL_PREFIX, WebSocketProtocol};
 /// Extractors call [`find_credential`], which adds the [`CsrfPolicy`] check for cookies.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a credential source",
-    note = "use `BearerHeader`, `TokenCookie<N>`, `ApiKeyHeader<N>`, `ApiKeyQuery<N>`, `ApiKeyCookie<N>` or a tuple of them"
+    label = "not a source of credentials",
+    note = "use `BearerHeader`, `TokenCookie<N>`, `ApiKeyHeader<N>`, `ApiKeyQuery<N>`, `ApiKeyCookie<N>` or a tuple of them",
+    note = "`ApiKey<S>` takes a scheme declared with `api_key: {{ .. }}`; a scheme of another kind is read by `Authenticated<C, S>` or `BearerToken<S>`"
 )]
 pub trait CredentialSource: Send + Sync + 'static {
     /// The kind of credential, which decides the challenge of the answers.
@@ -148,7 +152,8 @@ impl fmt::Debug for RawCredential<'_> {
     }
 }
 
-/// Finds the credential of `C` and applies `config`'s [`CsrfPolicy`] when it is a cookie.
+/// Finds the credential of `C` and applies `config`'s [`CsrfPolicy`] when it is a cookie (the
+/// router's config, when [`AuthConfig`] is installed as its layer).
 ///
 /// `Ok(None)` means no credential at all; the caller decides whether that is an error. The
 /// errors carry no config: attach it with [`AuthError::with_config`].
@@ -167,7 +172,7 @@ pub fn find_credential<'p, C: CredentialSource>(
         .as_ref()
         .is_some_and(|credential| credential.location == Location::Cookie)
     {
-        config.csrf().check(parts)?;
+        AuthConfig::of(parts, config).csrf().check(parts)?;
     }
     Ok(found)
 }

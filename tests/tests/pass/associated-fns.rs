@@ -1,7 +1,11 @@
-//! Scoped handlers and dependencies as associated functions, under `#[scoped]`.
+//! Scoped handlers and dependencies as associated functions, under `#[scoped]`: the attributes
+//! are imported as anywhere else, and their imports count as used (no warning).
+#![deny(warnings)]
 use axum::Router;
 use axum::routing::get;
-use axum_scopes::{BearerToken, HttpError, Security, SecurityScopes, scoped};
+use axum_scopes::{
+    BearerToken, HttpError, Security, SecurityScopes, dependency, requires_scopes, scoped,
+};
 
 axum_scopes::oauth2_password_bearer! {
     /// A scheme.
