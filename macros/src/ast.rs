@@ -20,6 +20,10 @@ pub(crate) struct Function {
     pub(crate) consumed: Vec<syn::Path>,
     /// The type of the `#[scoped]` impl block the function is an associated function of.
     pub(crate) self_ty: Option<syn::Type>,
+    /// Whether a `#[utoipa::path]` may be written above the attribute (and so have run before
+    /// it): `false` only when the source file was read and never writes one, which spares the
+    /// stand-in that detects it.
+    pub(crate) utoipa_above_possible: bool,
     /// The arguments of the `#[utoipa::path(..)]` written below this crate's attribute (so it
     /// has yet to run), when there is one and they parse.
     pub(crate) utoipa_path: Option<UtoipaPath>,
@@ -185,6 +189,7 @@ impl Function {
             params,
             consumed,
             self_ty: None,
+            utoipa_above_possible: true,
             utoipa_path,
         };
         (function, errors.0)

@@ -18,6 +18,29 @@ pub(crate) fn scopes(
     scopes_if(&quote!(true), attribute, owner, span, scopes, params)
 }
 
+/// [`scopes`] for a handler whose one `Security` parameter is `ty`: whether something below
+/// enforces the scopes is the dependency's constant, evaluated once however many handlers
+/// take it.
+pub(crate) fn scopes_of_one(
+    attribute: &str,
+    owner: &str,
+    span: Span,
+    scopes: &[&LitStr],
+    ty: &syn::Type,
+) -> TokenStream {
+    let params = quote!(&[<#ty as ::axum_scopes::__private::SecurityParam>::BARE]);
+    let enforced = quote!(<#ty as ::axum_scopes::__private::SecurityParam>::ENFORCES);
+    checks(
+        &quote!(true),
+        attribute,
+        owner,
+        span,
+        scopes,
+        &params,
+        &enforced,
+    )
+}
+
 /// [`scopes`], made only when `guard` (a `const` boolean expression) holds: for a parameter the
 /// type checker has yet to confirm as a `Security<..>`.
 pub(crate) fn scopes_if(
@@ -28,19 +51,34 @@ pub(crate) fn scopes_if(
     scopes: &[&LitStr],
     params: &TokenStream,
 ) -> TokenStream {
+    let enforced = quote!(::axum_scopes::__private::enforces_scopes(PARAMS));
+    checks(guard, attribute, owner, span, scopes, params, &enforced)
+}
+
+/// The one `const` of the checks: every scope declared below `params`, and `enforced` (a
+/// `const` boolean that may name `PARAMS`) when `guard` holds.
+fn checks(
+    guard: &TokenStream,
+    attribute: &str,
+    owner: &str,
+    span: Span,
+    scopes: &[&LitStr],
+    params: &TokenStream,
+    enforced: &TokenStream,
+) -> TokenStream {
     if scopes.is_empty() {
         return TokenStream::new();
     }
+    // One `const` for every check of the attribute (fewer items to type-check and evaluate);
+    // each panic keeps the span of its literal, where the error is reported.
     let declared = scopes.iter().map(|lit| {
         quote_spanned! {lit.span()=>
-            const _: () = {
-                if let ::core::option::Option::Some(scheme) =
-                    ::axum_scopes::__private::scheme_lacking(#params, #lit)
-                {
-                    let message = ::axum_scopes::__private::unknown_scope(#lit, scheme);
-                    ::core::panic!("{}", message.as_str());
-                }
-            };
+            if let ::core::option::Option::Some(scheme) =
+                ::axum_scopes::__private::scheme_lacking(PARAMS, #lit)
+            {
+                let message = ::axum_scopes::__private::unknown_scope(#lit, scheme);
+                ::core::panic!("{}", message.as_str());
+            }
         }
     });
     let unenforced = format!(
@@ -48,12 +86,16 @@ pub(crate) fn scopes_if(
          take `security_scopes: SecurityScopes` in the dependency that verifies the token and compare \
          it with the token's scopes"
     );
-    quote_spanned! {span=>
-        #(#declared)*
+    let enforced = quote_spanned! {span=>
+        if #guard && !#enforced {
+            ::core::panic!("{}", #unenforced);
+        }
+    };
+    quote! {
         const _: () = {
-            if #guard && !::axum_scopes::__private::enforces_scopes(#params) {
-                ::core::panic!("{}", #unenforced);
-            }
+            const PARAMS: &[::axum_scopes::__private::Param] = #params;
+            #(#declared)*
+            #enforced
         };
     }
 }

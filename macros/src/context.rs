@@ -10,34 +10,63 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// The `impl` block header (`impl Items`) enclosing line `line` of `file`, if any.
+/// Where an attribute is written, as far as its expansion cares.
+pub(crate) struct Site {
+    /// The header of the `impl` block (`impl Items`) it is written in, if any.
+    pub(crate) enclosing_impl: Option<String>,
+    /// Whether its file may write `#[utoipa::path]` (or an imported `#[path]`) anywhere: `false`
+    /// only when the file was read and names neither, so no stand-in is needed to catch one
+    /// written above the attribute.
+    pub(crate) utoipa_above_possible: bool,
+}
+
+/// The [`Site`] of line `line` of `file`.
 ///
 /// Each file is read and its blocks found once per compilation ([`Blocks`]); every macro
 /// invocation in it then costs a binary search, so expansion stays linear in a file's handlers.
-pub(crate) fn enclosing_impl(file: Option<PathBuf>, line: usize) -> Option<String> {
+/// A file that cannot be read gives the cautious answer: no `impl`, `utoipa` possible.
+pub(crate) fn site(file: Option<PathBuf>, line: usize) -> Site {
     static FILES: Mutex<Option<HashMap<PathBuf, Blocks>>> = Mutex::new(None);
-    let file = file?;
-    let mut files = FILES.lock().ok()?;
+    let unknown = || Site {
+        enclosing_impl: None,
+        utoipa_above_possible: true,
+    };
+    let Some(file) = file else {
+        return unknown();
+    };
+    let Ok(mut files) = FILES.lock() else {
+        return unknown();
+    };
     let files = files.get_or_insert_with(HashMap::new);
     if !files.contains_key(&file) {
-        let text = std::fs::read_to_string(&file).ok()?;
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            return unknown();
+        };
         files.insert(file.clone(), Blocks::new(&text));
     }
-    let blocks = files.get(&file)?;
-    let offset = blocks.line_offset(line)?;
-    blocks
-        .innermost(offset)
+    let Some(blocks) = files.get(&file) else {
+        return unknown();
+    };
+    let enclosing_impl = blocks
+        .line_offset(line)
+        .and_then(|offset| blocks.innermost(offset))
         .filter(|header| header.starts_with("impl ") || header.starts_with("impl<"))
-        .map(str::to_owned)
+        .map(str::to_owned);
+    Site {
+        enclosing_impl,
+        utoipa_above_possible: blocks.names_utoipa_path,
+    }
 }
 
 /// The `{ .. }` blocks of a file, found in one pass: where each opens and closes, its header and
 /// the block around it.
 pub(crate) struct Blocks {
     /// In the order they open.
-    blocks: Vec<Block>,
+    opened: Vec<Block>,
     /// The byte offset where each line after the first starts.
     lines: Vec<usize>,
+    /// Whether the text names `utoipa` or a `path` attribute anywhere (comments included).
+    names_utoipa_path: bool,
 }
 
 struct Block {
@@ -133,7 +162,13 @@ impl Blocks {
             i += 1;
         }
         let lines = text.match_indices('\n').map(|(at, _)| at + 1).collect();
-        Self { blocks, lines }
+        let names_utoipa_path =
+            text.contains("utoipa") || text.contains("path(") || text.contains("path (");
+        Self {
+            opened: blocks,
+            lines,
+            names_utoipa_path,
+        }
     }
 
     /// The byte offset where 1-based line `line` starts.
@@ -148,10 +183,10 @@ impl Blocks {
     /// The header of the innermost block open at `offset` (opened before it, not closed before
     /// it).
     pub(crate) fn innermost(&self, offset: usize) -> Option<&str> {
-        let opened = self.blocks.partition_point(|block| block.start < offset);
+        let opened = self.opened.partition_point(|block| block.start < offset);
         let mut candidate = opened.checked_sub(1)?;
         loop {
-            let block = &self.blocks[candidate];
+            let block = &self.opened[candidate];
             if block.end >= offset {
                 return Some(&block.header);
             }

@@ -17,10 +17,10 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// The header of the `impl` block the attribute being expanded is written in, if any.
-fn enclosing_impl() -> Option<String> {
+/// Where the attribute being expanded is written (see [`context::Site`]).
+fn site() -> context::Site {
     let span = proc_macro::Span::call_site();
-    context::enclosing_impl(span.local_file(), span.line())
+    context::site(span.local_file(), span.line())
 }
 
 /// Declares the scopes a handler or dependency requires. Documented in `axum-scopes`.
@@ -34,7 +34,7 @@ pub fn requires_scopes(args: TokenStream, item: TokenStream) -> TokenStream {
         attr::Invocation::RequiresScopes,
         args.into(),
         &item.into(),
-        enclosing_impl(),
+        site(),
     )
     .into()
 }
@@ -50,7 +50,7 @@ pub fn dependency(args: TokenStream, item: TokenStream) -> TokenStream {
         attr::Invocation::Dependency,
         args.into(),
         &item.into(),
-        enclosing_impl(),
+        site(),
     )
     .into()
 }

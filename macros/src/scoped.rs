@@ -57,7 +57,7 @@ pub(crate) fn expand(args: &TokenStream, item: &TokenStream) -> TokenStream {
             block: Box::new(method.block.clone()),
         };
         let name = item_fn.sig.ident.clone();
-        let expanded = pipeline::function(invocation, args, item_fn, Some(self_ty.clone()));
+        let expanded = pipeline::function(invocation, args, item_fn, Some(self_ty.clone()), true);
         let Ok(file) = syn::parse2::<syn::File>(expanded.clone()) else {
             outside.push(expanded);
             continue;

@@ -133,10 +133,27 @@ where
 pub trait SecurityParam {
     /// The dependency.
     type Dependency: Dependency;
+    /// The parameter without scopes of its own, cached: what most handlers' checks walk. One
+    /// constant per dependency, so that each handler names it in a few tokens.
+    const BARE: Param;
+    /// Whether some dependency below [`SecurityParam::BARE`] enforces scopes, evaluated once
+    /// per dependency (a handler with this one `Security` parameter checks it).
+    const ENFORCES: bool;
+    /// Whether the tree below [`SecurityParam::BARE`] reaches a dependency twice, evaluated
+    /// once per dependency.
+    const REPEATS: bool;
 }
 
 impl<D: Dependency, E> SecurityParam for Security<D, E> {
     type Dependency = D;
+    const BARE: Param = Param::Dependency {
+        info: &D::INFO,
+        scopes: &[],
+        requirements: &[],
+        use_cache: true,
+    };
+    const ENFORCES: bool = crate::check::enforces_scopes(&[Self::BARE]);
+    const REPEATS: bool = crate::check::has_repeats(&[Self::BARE]);
 }
 
 /// Tells, for a parameter type `T`, which [`Param`] describes it: a [`Credential`] or any other

@@ -8,17 +8,17 @@ use syn::{FnArg, GenericArgument, Ident, LitStr, PathArguments, Type};
 
 use super::openapi::openapi_path;
 use super::{
-    dependency_param, literals, param_kind, param_name, probed_param, requirement, scope,
-    security_only_check, security_probe,
+    bare_param, dependency_param, literals, param_kind, param_name, probed_param, requirement,
+    scope, security_only_check, security_probe,
 };
 use crate::ast::{self, Function, ParamKind, Parameter};
+use crate::attr::RequiresScopes;
 use crate::checks;
 use crate::valid::NO_SECURITY;
 
 /// A handler: its `Security<D>` parameters get a marker carrying the scopes required on them.
 pub(super) fn handler(function: &Function) -> TokenStream {
     let mut item = function.item.clone();
-    let fn_name = &item.sig.ident;
     let mut markers = Vec::new();
     let typed = item.sig.inputs.iter_mut().filter_map(|input| match input {
         FnArg::Typed(typed) => Some(typed),
@@ -51,7 +51,7 @@ pub(super) fn handler(function: &Function) -> TokenStream {
         let info = if probed {
             quote!(#marker::__AXUM_SCOPES_BARE)
         } else {
-            dependency_param(&param.ty, &quote!(&[]), &quote!(&[]), true)
+            bare_param(&param.ty)
         };
         if let Some(args) = param.security_args() {
             let guard = if probed {
@@ -104,13 +104,7 @@ pub(super) fn handler(function: &Function) -> TokenStream {
         });
     }
     if let Some(requires) = function.requires.first() {
-        checks.push(checks::scopes(
-            "#[requires_scopes]",
-            &fn_name.to_string(),
-            requires.span,
-            &literals(&requires.scopes, &requires.requirements),
-            &quote!(&[#(#infos),*]),
-        ));
+        checks.push(requires_checks(function, requires, &infos));
     }
     let openapi = openapi_path(&mut item, function, &documented);
     // axum requires an `async fn`, whether or not it awaits.
@@ -125,27 +119,62 @@ pub(super) fn handler(function: &Function) -> TokenStream {
     }
 }
 
+/// The checks of the handler's `#[requires_scopes]`, over its parameters `infos`.
+fn requires_checks(
+    function: &Function,
+    requires: &RequiresScopes,
+    infos: &[TokenStream],
+) -> TokenStream {
+    let owner = function.item.sig.ident.to_string();
+    let literals = literals(&requires.scopes, &requires.requirements);
+    match only_security(function) {
+        Some(ty) => {
+            checks::scopes_of_one("#[requires_scopes]", &owner, requires.span, &literals, ty)
+        }
+        None => checks::scopes(
+            "#[requires_scopes]",
+            &owner,
+            requires.span,
+            &literals,
+            &quote!(&[#(#infos),*]),
+        ),
+    }
+}
+
 /// Every `Security` parameter of the handler (named or probed), unscoped: the tree that
 /// `SecurityEdge::REPEATS` walks.
 fn handler_tree(function: &Function) -> TokenStream {
+    if let Some(ty) = only_security(function) {
+        return quote!(<#ty as ::axum_scopes::__private::SecurityParam>::REPEATS);
+    }
     let all = function
         .params
         .iter()
         .enumerate()
         .filter_map(|(index, param)| match param.kind {
-            ParamKind::Security { .. } => Some(dependency_param(
-                &param.ty,
-                &quote!(&[]),
-                &quote!(&[]),
-                true,
-            )),
+            ParamKind::Security { .. } => Some(bare_param(&param.ty)),
             _ if param.is_probed() => {
                 let marker = edge_marker(function, index);
                 Some(quote!(#marker::__AXUM_SCOPES_BARE))
             }
             _ => None,
         });
-    quote!(&[#(#all),*])
+    quote!(::axum_scopes::__private::has_repeats(&[#(#all),*]))
+}
+
+/// The type of the handler's one `Security<..>` parameter, when it has exactly one and no
+/// parameter the type checker has yet to confirm as one: its checks are then the dependency's
+/// constants.
+fn only_security(function: &Function) -> Option<&Type> {
+    let mut securities = function
+        .params
+        .iter()
+        .filter(|param| matches!(param.kind, ParamKind::Security { .. }) || param.is_probed());
+    let first = securities.next()?;
+    let single = securities.next().is_none()
+        && matches!(first.kind, ParamKind::Security { .. })
+        && !first.is_probed();
+    single.then_some(&first.ty)
 }
 
 /// The marker type of a handler's `Security` parameter: a `SecurityEdge` carrying the scopes the
@@ -201,7 +230,7 @@ fn edge_items(
             const REQUIREMENTS: &'static [::axum_scopes::__private::Requirement] =
                 &[#(#requirements),*];
             const USE_CACHE: bool = #use_cache;
-            const REPEATS: bool = ::axum_scopes::__private::has_repeats(#tree);
+            const REPEATS: bool = #tree;
         }
 
         #params

@@ -162,3 +162,11 @@ fn param_name(pat: &syn::Pat) -> String {
 pub(crate) fn scope(lit: &LitStr) -> TokenStream {
     quote_spanned!(lit.span()=> ::axum_scopes::__private::Scope::new(#lit))
 }
+
+/// The `Param` of a `Security<..>` parameter without scopes of its own, using the cache: the
+/// dependency's constant, named in a few tokens.
+fn bare_param(ty: &Type) -> TokenStream {
+    quote_spanned! {ty.span()=>
+        <#ty as ::axum_scopes::__private::SecurityParam>::BARE
+    }
+}

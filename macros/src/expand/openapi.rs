@@ -34,6 +34,10 @@ pub(super) fn openapi_path(
     if found.is_none() && function.self_ty.is_some() {
         return TokenStream::new();
     }
+    if found.is_none() && !function.utoipa_above_possible {
+        // The file writes no `#[utoipa::path]` at all: none can be above.
+        return TokenStream::new();
+    }
     let Some(attr) = found else {
         // A stand-in `__path_<fn>` behind a glob import: a `__path_<fn>` that
         // `#[utoipa::path]` defined above (it has run already, so its operation lacks the
