@@ -393,3 +393,39 @@ fn is_transparent(tokens: TokenStream, generics: &Generics) -> bool {
         TokenTree::Literal(_) => true,
     })
 }
+
+/// The type `#[dependency]` generates for `function`: named like the function, or, for an
+/// associated function of a `#[scoped]` block, `<Type>_<name>` (`Users_current`), so that
+/// blocks of one module may each have a dependency of the same name. (`Security<Users::current>`
+/// cannot name it: inherent associated types are unstable.)
+pub(crate) fn dependency_type(function: &Function) -> syn::Ident {
+    let name = &function.item.sig.ident;
+    match function.self_ty.as_ref().and_then(last_segment) {
+        Some(owner) => associated_dependency(&owner.ident, name),
+        None => name.clone(),
+    }
+}
+
+/// The type of the dependency `name` of the `#[scoped]` block on `owner`.
+pub(crate) fn associated_dependency(owner: &syn::Ident, name: &syn::Ident) -> syn::Ident {
+    syn::Ident::new(&format!("{owner}_{name}"), name.span())
+}
+
+/// `Users::current` (a type, then a function's name) in a dependency's place: the owner and
+/// the name.
+pub(crate) fn associated_function_path(dependency: &Type) -> Option<(syn::Ident, syn::Ident)> {
+    let Type::Path(path) = dependency else {
+        return None;
+    };
+    let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+    let [.., owner, name] = segments[..] else {
+        return None;
+    };
+    let owner_is_type = owner.ident.to_string().starts_with(char::is_uppercase);
+    let name_is_fn = name
+        .ident
+        .to_string()
+        .starts_with(|c: char| c.is_lowercase() || c == '_');
+    (owner_is_type && name_is_fn && path.qself.is_none())
+        .then(|| (owner.ident.clone(), name.ident.clone()))
+}

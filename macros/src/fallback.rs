@@ -9,7 +9,14 @@ use crate::ast::Function;
 
 /// A function read but refused: the function, and for a dependency a stand-in for its type.
 pub(crate) fn function(function: &Function, error: &syn::Error) -> TokenStream {
-    let item = &function.item;
+    let mut item = function.item.clone();
+    // `Security<Users::current>` (already reported) as the type that works, so that rustc adds
+    // no error of its own (E0223).
+    for input in &mut item.sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            associated_as_type(&mut typed.ty);
+        }
+    }
     let error = error.to_compile_error();
     let dependency = function.dependency.is_some().then(|| dependency(function));
     quote! {
@@ -19,13 +26,38 @@ pub(crate) fn function(function: &Function, error: &syn::Error) -> TokenStream {
     }
 }
 
+/// `Security<Owner::name>` as `Security<Owner_name>`; `Security<Self::name>` as
+/// `Security<name>`.
+fn associated_as_type(ty: &mut syn::Type) {
+    let Some(segment) = crate::ast::last_segment_mut(ty) else {
+        return;
+    };
+    if segment.ident != "Security" {
+        return;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments else {
+        return;
+    };
+    let Some(syn::GenericArgument::Type(dependency)) = args.args.first_mut() else {
+        return;
+    };
+    if let Some((owner, name)) = crate::ast::associated_function_path(dependency) {
+        let fixed = if owner == "Self" {
+            name
+        } else {
+            crate::ast::associated_dependency(&owner, &name)
+        };
+        *dependency = syn::parse_quote!(#fixed);
+    }
+}
+
 /// A stand-in for a dependency that failed to expand, so that its users report nothing more.
 /// Like serde's fallback impls it is never run: the crate does not compile.
 fn dependency(function: &Function) -> TokenStream {
     let item = &function.item;
-    let name = &item.sig.ident;
+    let name = &crate::ast::dependency_type(function);
     let vis = &item.vis;
-    let name_str = name.to_string();
+    let name_str = item.sig.ident.to_string();
     let output = function.returns().output();
     quote! {
         #[allow(non_camel_case_types, missing_docs)]

@@ -27,6 +27,7 @@ pub(crate) fn expand(args: &TokenStream, item: &TokenStream) -> TokenStream {
         return quote!(#block #error);
     }
     let self_ty = (*block.self_ty).clone();
+    rename_block_dependencies(&mut block, &self_ty);
     let mut outside = Vec::new();
     for impl_item in &mut block.items {
         let ImplItem::Fn(method) = impl_item else {
@@ -80,5 +81,62 @@ pub(crate) fn expand(args: &TokenStream, item: &TokenStream) -> TokenStream {
     quote! {
         #block
         #(#outside)*
+    }
+}
+
+/// Within the block, `Security<name>` of a dependency declared in it names the type
+/// `#[dependency]` generates for it, `<Type>_<name>`: the parameters are rewritten before
+/// expansion, so each block's dependencies keep their own names.
+fn rename_block_dependencies(block: &mut ItemImpl, self_ty: &syn::Type) {
+    let Some(owner) = crate::ast::last_segment(self_ty).map(|segment| segment.ident.clone()) else {
+        return;
+    };
+    let names: Vec<syn::Ident> = block
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            ImplItem::Fn(method) if method.attrs.iter().any(|a| attr::is(a, "dependency")) => {
+                Some(method.sig.ident.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    for item in &mut block.items {
+        let ImplItem::Fn(method) = item else {
+            continue;
+        };
+        for input in &mut method.sig.inputs {
+            if let syn::FnArg::Typed(typed) = input {
+                rename_in(&mut typed.ty, &owner, &names);
+            }
+        }
+    }
+}
+
+/// `Security<name>` (or `Authenticated`-free `Security<name, ..>`) with `name` one of `names`,
+/// as `Security<Owner_name>`.
+fn rename_in(ty: &mut syn::Type, owner: &syn::Ident, names: &[syn::Ident]) {
+    let Some(segment) = crate::ast::last_segment_mut(ty) else {
+        return;
+    };
+    if segment.ident != "Security" {
+        return;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments else {
+        return;
+    };
+    let Some(syn::GenericArgument::Type(syn::Type::Path(dependency))) = args.args.first_mut()
+    else {
+        return;
+    };
+    if dependency.qself.is_some() || dependency.path.segments.len() != 1 {
+        return;
+    }
+    let first = &mut dependency.path.segments[0];
+    if first.arguments.is_empty() && names.contains(&first.ident) {
+        first.ident = crate::ast::associated_dependency(owner, &first.ident);
     }
 }

@@ -133,9 +133,14 @@ impl Function {
                         "the second parameter of `Security` is filled in by the macros; remove it and use `#[security(scopes = [..])]`",
                     ));
                 }
+                if let Some(dependency) = dependency
+                    && let Some(error) = associated_path(dependency)
+                {
+                    errors.push(error);
+                }
                 if let Some(ident) = param.dependency_ident()
                     && self.dependency.is_some()
-                    && *ident == sig.ident
+                    && (*ident == sig.ident || *ident == crate::ast::dependency_type(self))
                 {
                     errors.push(syn::Error::new_spanned(
                         ident,
@@ -240,4 +245,24 @@ pub(crate) fn check_requirements(requirements: &[ScopeExpr], errors: &mut Errors
 
 pub(crate) fn is_scope_char(c: char) -> bool {
     matches!(c, '\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E')
+}
+
+/// `Security<Users::current>`: a type cannot name an associated function (inherent associated
+/// types are unstable, E0223); the error names the type `#[scoped]` generates.
+fn associated_path(dependency: &syn::Type) -> Option<syn::Error> {
+    let (owner, name) = crate::ast::associated_function_path(dependency)?;
+    if owner == "Self" {
+        return Some(syn::Error::new_spanned(
+            dependency,
+            format!(
+                "a type cannot name the associated function `Self::{name}`; inside its `#[scoped]` block write `Security<{name}>`"
+            ),
+        ));
+    }
+    Some(syn::Error::new_spanned(
+        dependency,
+        format!(
+            "a type cannot name the associated function `{owner}::{name}`; the dependency `#[scoped]` generates for it is `{owner}_{name}`: write `Security<{owner}_{name}>` (inside `impl {owner}`, `Security<{name}>`)"
+        ),
+    ))
 }
