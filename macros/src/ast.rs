@@ -429,3 +429,18 @@ pub(crate) fn associated_function_path(dependency: &Type) -> Option<(syn::Ident,
     (owner_is_type && name_is_fn && path.qself.is_none())
         .then(|| (owner.ident.clone(), name.ident.clone()))
 }
+
+/// The dependency written in `Security<D, ..>`, for rewriting it.
+pub(crate) fn security_dependency_mut(ty: &mut Type) -> Option<&mut Type> {
+    let segment = last_segment_mut(ty)?;
+    if segment.ident != "Security" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments else {
+        return None;
+    };
+    match args.args.first_mut() {
+        Some(syn::GenericArgument::Type(dependency)) => Some(dependency),
+        _ => None,
+    }
+}

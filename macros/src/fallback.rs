@@ -29,16 +29,7 @@ pub(crate) fn function(function: &Function, error: &syn::Error) -> TokenStream {
 /// `Security<Owner::name>` as `Security<Owner_name>`; `Security<Self::name>` as
 /// `Security<name>`.
 fn associated_as_type(ty: &mut syn::Type) {
-    let Some(segment) = crate::ast::last_segment_mut(ty) else {
-        return;
-    };
-    if segment.ident != "Security" {
-        return;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments else {
-        return;
-    };
-    let Some(syn::GenericArgument::Type(dependency)) = args.args.first_mut() else {
+    let Some(dependency) = crate::ast::security_dependency_mut(ty) else {
         return;
     };
     if let Some((owner, name)) = crate::ast::associated_function_path(dependency) {

@@ -116,20 +116,9 @@ fn rename_block_dependencies(block: &mut ItemImpl, self_ty: &syn::Type) {
     }
 }
 
-/// `Security<name>` (or `Authenticated`-free `Security<name, ..>`) with `name` one of `names`,
-/// as `Security<Owner_name>`.
+/// `Security<name>` with `name` one of `names`, as `Security<Owner_name>`.
 fn rename_in(ty: &mut syn::Type, owner: &syn::Ident, names: &[syn::Ident]) {
-    let Some(segment) = crate::ast::last_segment_mut(ty) else {
-        return;
-    };
-    if segment.ident != "Security" {
-        return;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments else {
-        return;
-    };
-    let Some(syn::GenericArgument::Type(syn::Type::Path(dependency))) = args.args.first_mut()
-    else {
+    let Some(syn::Type::Path(dependency)) = crate::ast::security_dependency_mut(ty) else {
         return;
     };
     if dependency.qself.is_some() || dependency.path.segments.len() != 1 {
