@@ -303,8 +303,12 @@ impl TokenRequest {
             .map_or(0, |elapsed| elapsed.as_secs());
         let (iat, nbf, exp) = match self.lifetime {
             Lifetime::Valid(lifetime) => (now, None, now.saturating_add(lifetime.as_secs())),
-            Lifetime::Expired => (now - 7200, None, now - 3600),
-            Lifetime::NotYetValid => (now, Some(now + 3600), now + 7200),
+            Lifetime::Expired => (now.saturating_sub(7200), None, now.saturating_sub(3600)),
+            Lifetime::NotYetValid => (
+                now,
+                Some(now.saturating_add(3600)),
+                now.saturating_add(7200),
+            ),
         };
         self.claims.insert("iat".into(), iat.into());
         self.claims.insert("exp".into(), exp.into());
