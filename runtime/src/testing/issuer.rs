@@ -6,14 +6,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::Header;
+use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 
 use super::keys::{self, SigningKey};
 use crate::jwt::{Authenticator, AuthenticatorBuilder, Issuer};
 
-/// An issuer of test tokens: ES256 with a key generated once per process (never written
-/// anywhere), an issuer URL and an audience.
+/// An issuer of test tokens: ES256 ([`TestIssuer::new`]) or RS256 ([`TestIssuer::rs256`]) with
+/// a key generated once per process (never written anywhere), an issuer URL and an audience.
 ///
 /// [`TestIssuer::authenticator`] is an [`AuthenticatorBuilder`] trusting it through the
 /// ordinary path (a static key set: [`Issuer::jwks`]), so a test exercises the verification
@@ -41,6 +41,7 @@ use crate::jwt::{Authenticator, AuthenticatorBuilder, Issuer};
 pub struct TestIssuer {
     iss: Arc<str>,
     audience: Arc<str>,
+    algorithm: Algorithm,
 }
 
 impl std::fmt::Debug for TestIssuer {
@@ -48,6 +49,7 @@ impl std::fmt::Debug for TestIssuer {
         f.debug_struct("TestIssuer")
             .field("iss", &self.iss)
             .field("audience", &self.audience)
+            .field("algorithm", &self.algorithm)
             .finish_non_exhaustive()
     }
 }
@@ -75,11 +77,35 @@ impl TestIssuer {
     /// numbers).
     #[must_use]
     pub fn new() -> Self {
-        let _ = keys::es256();
+        Self::signing_with(Algorithm::ES256)
+    }
+
+    /// An RS256 issuer (a 2048-bit RSA key), otherwise as [`TestIssuer::new`]. The key is
+    /// generated on first use in the process and shared by every RS256 `TestIssuer` (under a
+    /// second with either crypto backend, unoptimised builds included).
+    ///
+    /// # Panics
+    ///
+    /// If the crypto backend cannot generate a key (the operating system gives no random
+    /// numbers).
+    #[must_use]
+    pub fn rs256() -> Self {
+        Self::signing_with(Algorithm::RS256)
+    }
+
+    fn signing_with(algorithm: Algorithm) -> Self {
+        let _ = keys::ours(algorithm);
         Self {
             iss: Self::ISSUER.into(),
             audience: Self::AUDIENCE.into(),
+            algorithm,
         }
+    }
+
+    /// The algorithm its tokens are signed with: ES256 or RS256.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
     }
 
     /// This issuer under another issuer URL (`iss`).
@@ -108,10 +134,10 @@ impl TestIssuer {
         &self.audience
     }
 
-    /// The public key set, as JWKS text (one ES256 key, `use: sig`).
+    /// The public key set, as JWKS text (one key of its algorithm, `use: sig`).
     #[must_use]
     pub fn jwks(&self) -> String {
-        serde_json::json!({ "keys": [keys::es256().jwk] }).to_string()
+        serde_json::json!({ "keys": [keys::ours(self.algorithm).jwk] }).to_string()
     }
 
     /// The [`Issuer`] that trusts this one: its `iss`, its audience and its key set. Add it
@@ -150,7 +176,7 @@ impl TestIssuer {
             claims,
             lifetime: Lifetime::Valid(Duration::from_secs(600)),
             typ: Some("at+jwt".into()),
-            key: keys::es256(),
+            key: keys::ours(self.algorithm),
             tampered: false,
         }
     }
@@ -280,7 +306,7 @@ impl TokenRequest {
 
     /// Signed by another key under the issuer's `kid`: a signature the issuer's key refuses.
     pub fn foreign_key(mut self) -> Self {
-        self.key = keys::foreign_es256();
+        self.key = keys::foreign(self.key.algorithm);
         self
     }
 

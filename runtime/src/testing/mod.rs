@@ -1,6 +1,6 @@
 //! The test kit (feature `test-util`): what a team needs to test its own handlers.
 //!
-//! - [`TestIssuer`]: ES256 tokens for chosen scopes, claims, lifetime and `typ`, the usual
+//! - [`TestIssuer`]: ES256 or RS256 tokens for chosen scopes, claims, lifetime and `typ`, the usual
 //!   wrong tokens in one call each, and the [`Authenticator`](crate::Authenticator) that trusts
 //!   them, built by the ordinary builder; [`TestIssuer::serve`] answers discovery and JWKS on
 //!   127.0.0.1 for apps that call [`Issuer::discover`](crate::Issuer::discover).
@@ -27,6 +27,5 @@ pub use self::answer::{
     Answer, Challenge, assert_insufficient_scope, assert_invalid_token, assert_unauthorized,
 };
 pub use self::issuer::{TestIssuer, TokenRequest};
-pub use crate::dependency::overrides::Overrides;
-
 pub use self::serve::ServedIssuer;
+pub use crate::dependency::overrides::Overrides;

@@ -36,7 +36,7 @@ impl TestIssuer {
             "jwks_uri": format!("{url}/jwks"),
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["ES256"],
+            "id_token_signing_alg_values_supported": [issuer.algorithm()],
         })
         .to_string();
         let jwks = issuer.jwks();

@@ -5,6 +5,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
+use axum_scopes::jsonwebtoken::Algorithm;
 use axum_scopes::testing::{
     Overrides, TestIssuer, assert_insufficient_scope, assert_invalid_token, assert_unauthorized,
 };
@@ -47,10 +48,16 @@ fn bearer(uri: &str, token: &str) -> Request<Body> {
 }
 
 /// The kit's issuer and answers against a handler guarded by `Authenticated`, through the
-/// router: a valid token, each wrong token in one call, a missing scope.
+/// router, for an ES256 and an RS256 issuer: a valid token, each wrong token in one call (and
+/// the other algorithm's token), a missing scope.
 #[tokio::test]
 async fn a_guarded_handler_through_oneshot() {
-    let issuer = TestIssuer::new();
+    for issuer in [TestIssuer::new(), TestIssuer::rs256()] {
+        guarded_handler_answers(&issuer).await;
+    }
+}
+
+async fn guarded_handler_answers(issuer: &TestIssuer) {
     let app = guarded(issuer.authenticator().build().await.unwrap());
 
     let response = app
@@ -58,7 +65,12 @@ async fn a_guarded_handler_through_oneshot() {
         .oneshot(bearer("/items", &issuer.token(["items"])))
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{:?}",
+        issuer.algorithm()
+    );
 
     let missing = Request::get("/items").body(Body::empty()).unwrap();
     let challenge = assert_unauthorized(&app.clone().oneshot(missing).await.unwrap());
@@ -67,15 +79,22 @@ async fn a_guarded_handler_through_oneshot() {
         None,
         "RFC 6750 §3.1: no error code without a token"
     );
+    let other_algorithm = if issuer.algorithm() == Algorithm::RS256 {
+        TestIssuer::new()
+    } else {
+        TestIssuer::rs256()
+    };
     for token in [
         issuer.expired_token(["items"]),
         issuer.premature_token(["items"]),
         issuer.foreign_token(["items"]),
         issuer.tampered_token(["items"]),
         issuer.wrong_audience_token(["items"]),
-        TestIssuer::new()
+        issuer
+            .clone()
             .with_issuer("https://other.test")
             .token(["items"]),
+        other_algorithm.token(["items"]),
     ] {
         assert_invalid_token(&app.clone().oneshot(bearer("/items", &token)).await.unwrap());
     }
