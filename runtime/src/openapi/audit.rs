@@ -45,7 +45,9 @@ impl Route {
 /// The audit sees only documented operations: a route added with axum's own `Router::route`
 /// (outside utoipa-axum's `routes!`), a `nest_service` or a fallback is not in the document, so
 /// neither [`route_table`] nor [`assert_secure`] can vouch for it. Serve those only for what
-/// needs no credentials (the docs pages, static files), or document them.
+/// needs no credentials (the docs pages, static files), or document them; in tests, the test
+/// kit's `RouteAudit` (feature `test-util`) sees every route the tests reach and asks each
+/// again without credentials.
 #[must_use]
 pub fn routes(openapi: &OpenApi) -> Vec<Route> {
     let mut routes = Vec::new();

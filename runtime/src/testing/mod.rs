@@ -9,6 +9,8 @@
 //!   the override stands for.
 //! - [`assert_unauthorized`], [`assert_invalid_token`], [`assert_insufficient_scope`] and
 //!   [`Challenge`]: the RFC 6750 answers, read from any response.
+//! - [`RouteAudit`]: every route the tests reach, also those missing from the OpenAPI document,
+//!   asked again without credentials.
 //!
 //! The guide's chapter [`guide::testing`](crate::guide::testing) shows them together. Enable
 //! the feature for tests only:
@@ -19,6 +21,7 @@
 //! ```
 
 mod answer;
+mod audit;
 mod issuer;
 mod keys;
 mod serve;
@@ -26,6 +29,7 @@ mod serve;
 pub use self::answer::{
     Answer, Challenge, assert_insufficient_scope, assert_invalid_token, assert_unauthorized,
 };
+pub use self::audit::{Audited, RouteAudit};
 pub use self::issuer::{TestIssuer, TokenRequest};
 pub use self::serve::ServedIssuer;
 pub use crate::dependency::overrides::Overrides;

@@ -4,10 +4,11 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum_scopes::jsonwebtoken::Algorithm;
 use axum_scopes::testing::{
-    Overrides, TestIssuer, assert_insufficient_scope, assert_invalid_token, assert_unauthorized,
+    Overrides, RouteAudit, TestIssuer, assert_insufficient_scope, assert_invalid_token,
+    assert_unauthorized,
 };
 use axum_scopes::{
     Authenticated, Authenticator, BearerToken, HttpError, JwtKeys, Security, SecurityScopes,
@@ -16,6 +17,8 @@ use axum_scopes::{
 use axum_scopes_tests::server::serve;
 use http::{Request, StatusCode};
 use tower::ServiceExt;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 axum_scopes::oauth2_password_bearer! {
     /// The API's scheme.
@@ -243,4 +246,141 @@ async fn an_override_on_a_real_server() {
     assert_eq!(ok.text().await.unwrap(), "items of active ann");
     let admin = client.get(format!("{base}/admin")).send().await.unwrap();
     assert_insufficient_scope(&(admin.status(), admin.headers()), "admin");
+}
+
+#[requires_scopes("items")]
+#[utoipa::path(get, path = "/documented")]
+async fn documented(caller: Authenticated<Claims, Api>) -> String {
+    format!("documented for {}", caller.into_inner().sub)
+}
+
+#[utoipa::path(post, path = "/token")]
+async fn token() -> &'static str {
+    "a token"
+}
+
+/// An app as they grow: documented routes, and routes added with axum's own `Router::route`
+/// and `nest_service` that the OpenAPI document lacks, some secured and some not.
+fn grown(authenticator: Authenticator, audit: &RouteAudit) -> (Router, utoipa::openapi::OpenApi) {
+    let (documented_routes, openapi) = OpenApiRouter::<Authenticator>::new()
+        .routes(routes!(documented))
+        .routes(routes!(token))
+        .split_for_parts();
+    let router = documented_routes
+        .route("/internal/secured", get(items))
+        .route("/internal/stats", get(|| async { "3 users" }))
+        .route(
+            "/internal/echo",
+            post(|body: axum::Json<serde_json::Value>| async move { body }),
+        )
+        .nest_service(
+            "/files",
+            tower::service_fn(|_: Request<Body>| async {
+                Ok::<_, std::convert::Infallible>(axum::response::Response::new(Body::from(
+                    "a file",
+                )))
+            }),
+        )
+        .with_state(authenticator)
+        .layer(audit.clone());
+    (router, openapi)
+}
+
+/// What the audit should find in `grown`'s app once every route was reached with a token. A
+/// nested service has no route pattern axum tells: its request's path stands for it.
+const UNSECURED: [&str; 3] = [
+    "GET /files/report.pdf (not in the OpenAPI document): answered 200 OK without credentials",
+    "GET /internal/stats (not in the OpenAPI document): answered 200 OK without credentials",
+    "POST /internal/echo (not in the OpenAPI document): answered 200 OK without credentials",
+];
+
+/// The route audit through `oneshot`: it sees the routes the document lacks, and reports
+/// those that answer without credentials, whatever credential the tests sent.
+#[tokio::test]
+async fn the_route_audit_sees_routes_the_document_lacks() {
+    let issuer = TestIssuer::new();
+    let audit = RouteAudit::new();
+    let (app, openapi) = grown(issuer.authenticator().build().await.unwrap(), &audit);
+    let token = issuer.token(["items"]);
+    for (method, uri, body) in [
+        ("GET", "/documented", ""),
+        ("POST", "/token", ""),
+        ("GET", "/internal/secured", ""),
+        ("GET", "/internal/stats", ""),
+        ("POST", "/internal/echo", r#"{"a": 1}"#),
+        ("GET", "/files/report.pdf", ""),
+        ("GET", "/nowhere", ""),
+    ] {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        app.clone().oneshot(request).await.unwrap();
+    }
+    assert_eq!(
+        audit.undocumented(&openapi),
+        [
+            "GET /files/report.pdf",
+            "GET /internal/secured",
+            "GET /internal/stats",
+            "GET /nowhere",
+            "POST /internal/echo",
+        ]
+    );
+    let unsecured = audit
+        .assert_secure(&app, &openapi, &["POST /token"])
+        .await
+        .unwrap_err();
+    assert_eq!(unsecured.routes, UNSECURED);
+    // Declared public, nothing is left; without `POST /token` public, the document's check
+    // names it.
+    let public = ["POST /token", "GET /internal/stats", "POST /internal/echo"];
+    let left = audit
+        .assert_secure(&app, &openapi, &public)
+        .await
+        .unwrap_err();
+    assert_eq!(left.routes, UNSECURED[..1]);
+    let unsecured = audit.assert_secure(&app, &openapi, &[]).await.unwrap_err();
+    assert_eq!(unsecured.routes[0], "POST /token");
+}
+
+/// The same audit recording requests a real client sent to a real server.
+#[tokio::test]
+async fn the_route_audit_on_a_real_server() {
+    let issuer = TestIssuer::new();
+    let audit = RouteAudit::new();
+    let (app, openapi) = grown(issuer.authenticator().build().await.unwrap(), &audit);
+    let base = serve(app.clone()).await;
+    let client = reqwest::Client::new();
+    let token = issuer.token(["items"]);
+    for path in [
+        "/documented",
+        "/internal/secured",
+        "/internal/stats",
+        "/files/report.pdf",
+    ] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+    let echo = client
+        .post(format!("{base}/internal/echo"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "a": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echo.status(), StatusCode::OK);
+    let unsecured = audit
+        .assert_secure(&app, &openapi, &["POST /token"])
+        .await
+        .unwrap_err();
+    assert_eq!(unsecured.routes, UNSECURED);
 }
