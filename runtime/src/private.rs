@@ -16,6 +16,7 @@ pub use crate::credential::{
     ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, BearerHeader, CredentialName, CredentialSource,
     RawCredential, SchemeSource, TokenCookie,
 };
+pub use crate::dependency::edge::{Edge, OneScope, Scopes, Str};
 pub use crate::dependency::tree::Responses;
 pub use crate::dependency::tree::{
     DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, security_scopes_in,

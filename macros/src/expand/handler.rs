@@ -43,7 +43,10 @@ pub(super) fn handler(function: &Function) -> TokenStream {
             }
             continue;
         }
-        let marker = edge_marker(function, index);
+        let shared = shared_edge(function, param);
+        let marker = shared
+            .clone()
+            .unwrap_or_else(|| edge_marker(function, index).into_token_stream());
         let edge_scopes = quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::SCOPES);
         let edge_requirements =
             quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::REQUIREMENTS);
@@ -75,7 +78,9 @@ pub(super) fn handler(function: &Function) -> TokenStream {
         } else {
             dependency_param(&param.ty, &edge_scopes, &edge_requirements, use_cache)
         });
-        markers.push(edge_items(function, param, &marker, &tree));
+        if shared.is_none() {
+            markers.push(edge_items(function, param, &marker, &tree));
+        }
         if probed {
             let ty = &param.ty;
             let probe = security_probe(ty);
@@ -182,7 +187,7 @@ fn only_security(function: &Function) -> Option<&Type> {
 fn edge_items(
     function: &Function,
     param: &Parameter,
-    marker: &Ident,
+    marker: &TokenStream,
     tree: &TokenStream,
 ) -> TokenStream {
     let vis = &function.item.vis;
@@ -235,6 +240,52 @@ fn edge_items(
 
         #params
     }
+}
+
+/// The most scopes, and the longest scope in bytes, an edge carried in the type holds.
+const SHARED_EDGE_SCOPES: usize = 8;
+const SHARED_EDGE_SCOPE_LEN: usize = 63;
+
+/// The edge of `param` written out in the type, `Edge<(Str<..>, ..)>`, when it is the
+/// handler's one `Security` parameter and requires nothing but a few scopes: handlers requiring
+/// the same scopes then share one type, and the compiler checks its extractor once (a marker
+/// type per handler costs each handler that check).
+fn shared_edge(function: &Function, param: &Parameter) -> Option<TokenStream> {
+    let only = only_security(function)?;
+    let no_requirements = function
+        .requires
+        .first()
+        .is_none_or(|requires| requires.requirements.is_empty());
+    if !std::ptr::eq(only, &param.ty) || param.security_args().is_some() || !no_requirements {
+        return None;
+    }
+    let scopes = edge_scopes_of(function.scopes(), param);
+    if scopes.len() > SHARED_EDGE_SCOPES {
+        return None;
+    }
+    let scopes = scopes
+        .iter()
+        .map(|scope| {
+            let value = scope.value();
+            let valid = !value.is_empty()
+                && value.len() <= SHARED_EDGE_SCOPE_LEN
+                && value
+                    .bytes()
+                    .all(|byte| matches!(byte, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
+            valid.then(|| {
+                let mut bytes = [0_u8; 64];
+                bytes[0] = u8::try_from(value.len()).unwrap_or_default();
+                bytes[1..=value.len()].copy_from_slice(value.as_bytes());
+                let parts = bytes.chunks_exact(16).map(|chunk| {
+                    let mut part = [0_u8; 16];
+                    part.copy_from_slice(chunk);
+                    proc_macro2::Literal::u128_suffixed(u128::from_le_bytes(part))
+                });
+                quote!(::axum_scopes::__private::Str<#(#parts),*>)
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(quote!(::axum_scopes::__private::Edge<(#(#scopes,)*)>))
 }
 
 /// The marker type of the handler parameter at `index`: a `SecurityEdge` with the scopes
@@ -304,7 +355,7 @@ fn edge_scopes_of<'a>(function: &'a [LitStr], param: &'a Parameter) -> Vec<&'a L
 
 /// `Security<D>` becomes `Security<D, marker>`: an extractor learns nothing but its type, so the
 /// scopes required on this parameter travel in it, as the marker's `SecurityEdge` constants.
-fn add_edge(ty: &mut Type, marker: &Ident) {
+fn add_edge(ty: &mut Type, marker: &TokenStream) {
     let segment = ast::last_segment_mut(ty).expect("`valid` accepted a `Security<D>` path");
     if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
         args.args

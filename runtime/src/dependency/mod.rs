@@ -13,11 +13,13 @@ use axum::extract::FromRequestParts;
 use axum::response::Response;
 use http::request::Parts;
 
+pub(crate) mod edge;
 #[cfg(feature = "test-util")]
 pub(crate) mod overrides;
 pub(crate) mod tree;
 
 use self::tree::{DependencyInfo, RouterFrames, ScopeChain, SecurityEdge, Unscoped, resolve};
+use crate::__private::SecurityParam;
 
 /// A dependency: a function marked `#[dependency]`, usable as
 /// [`Security<D>`].
@@ -144,8 +146,13 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         // The requirements of the routers the request went through come first.
         let routers = parts.extensions.get::<RouterFrames>().cloned();
+        let repeats = if E::DEPENDENCY_REPEATS {
+            <Self as SecurityParam>::REPEATS
+        } else {
+            E::REPEATS
+        };
         let chain = ScopeChain::root_with(E::SCOPES, E::REQUIREMENTS)
-            .caching(E::REPEATS)
+            .caching(repeats)
             .under(routers.as_ref().map_or(&[], |frames| &frames.0));
         resolve::<D, S>(parts, state, &chain, E::USE_CACHE)
             .await

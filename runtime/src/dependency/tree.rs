@@ -125,6 +125,9 @@ pub trait SecurityEdge: 'static {
     const REPEATS: bool = true;
     /// Whether the dependency's value may come from the request's cache. Defaults to `true`.
     const USE_CACHE: bool = true;
+    /// Whether [`SecurityEdge::REPEATS`] is that of the dependency below the edge alone (an
+    /// edge shared by handlers, which cannot name the dependency). Defaults to `false`.
+    const DEPENDENCY_REPEATS: bool = false;
 }
 
 /// The [`SecurityEdge`] of a `Security<D>` without scopes of its own.
