@@ -22,12 +22,10 @@
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
+use axum_scopes::__private::{Edge, Str};
 use axum_scopes::Security;
 use axum_scopes::jsonwebtoken::{self, Algorithm, DecodingKey, Validation};
-use axum_scopes_demo::{
-    __axum_scopes_read_own_items_0 as ReadOwnItemsEdge, AppState, DEFAULT_SECRET_KEY,
-    get_current_active_user,
-};
+use axum_scopes_demo::{AppState, DEFAULT_SECRET_KEY, get_current_active_user};
 use bytes::BytesMut;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use http::header::AUTHORIZATION;
@@ -36,8 +34,9 @@ use http::{HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-/// The parameter of `read_own_items` as the macro rewrites it.
-type OwnItemsParam = Security<get_current_active_user, ReadOwnItemsEdge>;
+/// The parameter of `read_own_items` as the macro rewrites it: its scope, `items`, carried in
+/// the type (the length, 5, then the bytes, little-endian in the first `u128`).
+type OwnItemsParam = Security<get_current_active_user, Edge<(Str<126_913_690_757_381, 0, 0, 0>,)>>;
 
 #[derive(Debug, Deserialize)]
 struct BareClaims {

@@ -41,6 +41,44 @@ pub(crate) fn scopes_of_one(
     )
 }
 
+/// [`scopes`] for a handler whose one `Security` parameter `ty` carries its scopes in the
+/// shared edge type `edge`: the scope a scheme below does not declare is the pair's constant,
+/// evaluated once however many handlers share it, and each literal's call (`#[track_caller]`)
+/// is the compile error when its scope is that one.
+pub(crate) fn scopes_of_edge(
+    attribute: &str,
+    owner: &str,
+    span: Span,
+    scopes: &[&LitStr],
+    ty: &syn::Type,
+    edge: &TokenStream,
+) -> TokenStream {
+    if scopes.is_empty() {
+        return TokenStream::new();
+    }
+    let declared = scopes.iter().map(|lit| {
+        quote_spanned! {lit.span()=>
+            ::axum_scopes::__private::assert_declared(
+                <#edge as ::axum_scopes::__private::EdgeChecks<#ty>>::LACKING,
+                #lit,
+            );
+        }
+    });
+    let enforced = quote_spanned! {span=>
+        ::axum_scopes::__private::assert_enforced(
+            <#ty as ::axum_scopes::__private::SecurityParam>::ENFORCES,
+            #attribute,
+            #owner,
+        );
+    };
+    quote! {
+        const _: () = {
+            #(#declared)*
+            #enforced
+        };
+    }
+}
+
 /// [`scopes`], made only when `guard` (a `const` boolean expression) holds: for a parameter the
 /// type checker has yet to confirm as a `Security<..>`.
 pub(crate) fn scopes_if(

@@ -6,7 +6,7 @@
 
 use crate::dependency::tree::Param;
 use crate::scheme::SchemeInfo;
-use crate::scope::str_eq;
+use crate::scope::{Scope, str_eq};
 
 /// The first scheme reached below `params` whose catalogue does not declare `scope`.
 #[must_use]
@@ -100,6 +100,60 @@ const fn declares(scheme: &SchemeInfo, scope: &str) -> bool {
         i += 1;
     }
     false
+}
+
+/// The first of `scopes` that a scheme below `params` does not declare, with that scheme.
+#[must_use]
+pub(crate) const fn first_lacking(
+    params: &[Param],
+    scopes: &[Scope],
+) -> Option<(&'static str, &'static SchemeInfo)> {
+    let mut i = 0;
+    while i < scopes.len() {
+        if let Some(scheme) = scheme_lacking(params, scopes[i].as_str()) {
+            return Some((scopes[i].as_str(), scheme));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A compile error at the caller (the user's literal `scope`) when `scope` is the one
+/// [`first_lacking`] found.
+///
+/// # Panics
+///
+/// Then, with [`unknown_scope`]'s message: in a `const`, a compile error.
+#[track_caller]
+pub const fn assert_declared(lacking: Option<(&'static str, &'static SchemeInfo)>, scope: &str) {
+    if let Some((lacking, scheme)) = lacking
+        && str_eq(lacking, scope)
+    {
+        panic!("{}", unknown_scope(scope, scheme).as_str());
+    }
+}
+
+/// A compile error at the caller (the user's attribute) when nothing below it enforces the
+/// scopes: `attribute` on `owner` is never enforced.
+///
+/// # Panics
+///
+/// Unless `enforces`: in a `const`, a compile error.
+#[track_caller]
+pub const fn assert_enforced(enforces: bool, attribute: &str, owner: &str) {
+    if !enforces {
+        let message = Message::new()
+            .push("`")
+            .push(attribute)
+            .push("` on `")
+            .push(owner)
+            .push(
+                "` is never enforced: no dependency below it takes `SecurityScopes`; take \
+                 `security_scopes: SecurityScopes` in the dependency that verifies the token and \
+                 compare it with the token's scopes",
+            );
+        panic!("{}", message.as_str());
+    }
 }
 
 /// A compile-time error message, built in a fixed buffer because `const` code cannot allocate.

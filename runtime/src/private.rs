@@ -11,12 +11,15 @@ use crate::credential::Credential;
 use crate::dependency::Security;
 use crate::dependency::tree::resolve;
 
-pub use crate::check::{Message, enforces_scopes, has_repeats, scheme_lacking, unknown_scope};
+pub use crate::check::{
+    Message, assert_declared, assert_enforced, enforces_scopes, has_repeats, scheme_lacking,
+    unknown_scope,
+};
 pub use crate::credential::{
     ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, BearerHeader, CredentialName, CredentialSource,
     RawCredential, SchemeSource, TokenCookie,
 };
-pub use crate::dependency::edge::{Edge, OneScope, Scopes, Str};
+pub use crate::dependency::edge::{Edge, EdgeChecks, OneScope, Scopes, Str};
 pub use crate::dependency::tree::Responses;
 pub use crate::dependency::tree::{
     DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, security_scopes_in,

@@ -132,11 +132,23 @@ fn requires_checks(
 ) -> TokenStream {
     let owner = function.item.sig.ident.to_string();
     let literals = literals(&requires.scopes, &requires.requirements);
-    match only_security(function) {
-        Some(ty) => {
+    let shared = function
+        .params
+        .iter()
+        .find_map(|param| shared_edge(function, param));
+    match (only_security(function), shared) {
+        (Some(ty), Some(edge)) => checks::scopes_of_edge(
+            "#[requires_scopes]",
+            &owner,
+            requires.span,
+            &literals,
+            ty,
+            &edge,
+        ),
+        (Some(ty), None) => {
             checks::scopes_of_one("#[requires_scopes]", &owner, requires.span, &literals, ty)
         }
-        None => checks::scopes(
+        (None, _) => checks::scopes(
             "#[requires_scopes]",
             &owner,
             requires.span,
@@ -251,12 +263,15 @@ const SHARED_EDGE_SCOPE_LEN: usize = 63;
 /// the same scopes then share one type, and the compiler checks its extractor once (a marker
 /// type per handler costs each handler that check).
 fn shared_edge(function: &Function, param: &Parameter) -> Option<TokenStream> {
-    let only = only_security(function)?;
+    // With one `Security` parameter in the handler, the one of that kind is it.
+    let the_one = only_security(function).is_some()
+        && matches!(param.kind, ParamKind::Security { .. })
+        && !param.is_probed();
     let no_requirements = function
         .requires
         .first()
         .is_none_or(|requires| requires.requirements.is_empty());
-    if !std::ptr::eq(only, &param.ty) || param.security_args().is_some() || !no_requirements {
+    if !the_one || param.security_args().is_some() || !no_requirements {
         return None;
     }
     let scopes = edge_scopes_of(function.scopes(), param);
