@@ -12,7 +12,7 @@ use super::{
     scope, security_only_check, security_probe,
 };
 use crate::ast::{self, Function, ParamKind, Parameter};
-use crate::attr::RequiresScopes;
+use crate::attr::{self, RequiresScopes};
 use crate::checks;
 use crate::valid::NO_SECURITY;
 
@@ -30,8 +30,13 @@ pub(super) fn handler(function: &Function) -> TokenStream {
     // Checks on parameters whose type names the function's generics: only the function body
     // can hold them.
     let mut body_checks = Vec::new();
-    // The whole tree of the handler's `Security` parameters, for `SecurityEdge::REPEATS`.
-    let tree = handler_tree(function);
+    // The edge written out in the type, for the one parameter that may have it.
+    let shared_at = function
+        .params
+        .iter()
+        .enumerate()
+        .find_map(|(index, param)| shared_edge(function, param).map(|edge| (index, edge)));
+    let documents = documents(function);
     for (index, (typed, param)) in typed.zip(&function.params).enumerate() {
         let probed = param.is_probed();
         if !probed && !matches!(param.kind, ParamKind::Security { .. }) {
@@ -39,18 +44,17 @@ pub(super) fn handler(function: &Function) -> TokenStream {
                 body_checks.push(disguised_security_check(&param.ty));
                 // A credential taken by the handler itself (`ApiKey<Keys>`, `BearerToken<S>`)
                 // documents its scheme, without scopes: nothing below it checks any.
-                documented.push(param_kind(&param.ty));
+                documented.extend(documents.then(|| param_kind(&param.ty)));
             }
             continue;
         }
-        let shared = shared_edge(function, param);
+        let shared = shared_at
+            .as_ref()
+            .filter(|(at, _)| *at == index)
+            .map(|(_, edge)| edge.clone());
         let marker = shared
             .clone()
             .unwrap_or_else(|| edge_marker(function, index).into_token_stream());
-        let edge_scopes = quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::SCOPES);
-        let edge_requirements =
-            quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::REQUIREMENTS);
-        let use_cache = param.security_args().is_none_or(|args| args.use_cache);
         let info = if probed {
             quote!(#marker::__AXUM_SCOPES_BARE)
         } else {
@@ -73,13 +77,10 @@ pub(super) fn handler(function: &Function) -> TokenStream {
             ));
         }
         infos.push(info);
-        documented.push(if probed {
-            quote!(#marker::__AXUM_SCOPES_PARAM)
-        } else {
-            dependency_param(&param.ty, &edge_scopes, &edge_requirements, use_cache)
-        });
+        documented.extend(documents.then(|| documented_param(param, &marker)));
         if shared.is_none() {
-            markers.push(edge_items(function, param, &marker, &tree));
+            // The whole tree of the handler's `Security` parameters, for `SecurityEdge::REPEATS`.
+            markers.push(edge_items(function, param, &marker, &handler_tree(function)));
         }
         if probed {
             let ty = &param.ty;
@@ -109,7 +110,8 @@ pub(super) fn handler(function: &Function) -> TokenStream {
         });
     }
     if let Some(requires) = function.requires.first() {
-        checks.push(requires_checks(function, requires, &infos));
+        let shared = shared_at.map(|(_, edge)| edge);
+        checks.push(requires_checks(function, requires, &infos, shared));
     }
     let openapi = openapi_path(&mut item, function, &documented);
     // axum requires an `async fn`, whether or not it awaits.
@@ -124,18 +126,35 @@ pub(super) fn handler(function: &Function) -> TokenStream {
     }
 }
 
-/// The checks of the handler's `#[requires_scopes]`, over its parameters `infos`.
+/// The `Param` documenting the `Security` parameter `param` whose edge is `marker`.
+fn documented_param(param: &Parameter, marker: &TokenStream) -> TokenStream {
+    if param.is_probed() {
+        return quote!(#marker::__AXUM_SCOPES_PARAM);
+    }
+    let edge_scopes = quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::SCOPES);
+    let edge_requirements =
+        quote!(<#marker as ::axum_scopes::__private::SecurityEdge>::REQUIREMENTS);
+    let use_cache = param.security_args().is_none_or(|args| args.use_cache);
+    dependency_param(&param.ty, &edge_scopes, &edge_requirements, use_cache)
+}
+
+/// Whether `openapi_path` documents the handler: not when no `#[utoipa::path]` can be on or
+/// above it, so the documented parameters need not be built.
+fn documents(function: &Function) -> bool {
+    function.item.attrs.iter().any(attr::is_utoipa_path)
+        || (function.self_ty.is_none() && function.utoipa_above_possible)
+}
+
+/// The checks of the handler's `#[requires_scopes]`, over its parameters `infos` (`shared`: the
+/// edge type of its one `Security` parameter, when written out).
 fn requires_checks(
     function: &Function,
     requires: &RequiresScopes,
     infos: &[TokenStream],
+    shared: Option<TokenStream>,
 ) -> TokenStream {
     let owner = function.item.sig.ident.to_string();
     let literals = literals(&requires.scopes, &requires.requirements);
-    let shared = function
-        .params
-        .iter()
-        .find_map(|param| shared_edge(function, param));
     match (only_security(function), shared) {
         (Some(ty), Some(edge)) => checks::scopes_of_edge(
             "#[requires_scopes]",
