@@ -113,8 +113,9 @@ pub enum Param {
 /// How a `Security` parameter of a handler is used: the scopes it requires and whether it may
 /// use the request's cache.
 ///
-/// `#[requires_scopes]` implements it on a generated marker type and adds that type to the
-/// handler's `Security<D>` parameters; [`Unscoped`] is the default.
+/// `#[requires_scopes]` adds it to the handler's `Security<D>` parameters: the shared
+/// [`Edge`](super::edge::Edge) when the parameter requires only a few scopes, otherwise a
+/// marker type it generates and implements this trait on; [`Unscoped`] is the default.
 pub trait SecurityEdge: 'static {
     /// The scopes required on this edge, in order.
     const SCOPES: &'static [Scope];
