@@ -4,6 +4,8 @@
 //! only the types of its parameters reach it. So they emit `const _` items that walk the tree
 //! of [`Param`]s here and panic, at the user's literal, with a message built in a const buffer.
 
+use crate::dependency::SecurityParam;
+use crate::dependency::edge::{Edge, Scopes};
 use crate::dependency::tree::Param;
 use crate::scheme::SchemeInfo;
 use crate::scope::{Scope, str_eq};
@@ -25,70 +27,6 @@ pub const fn scheme_lacking(params: &[Param], scope: &str) -> Option<&'static Sc
         i += 1;
     }
     None
-}
-
-/// Whether some dependency below `params` takes `SecurityScopes`, that is, enforces the scopes
-/// required above it.
-#[must_use]
-pub const fn enforces_scopes(params: &[Param]) -> bool {
-    let mut i = 0;
-    while i < params.len() {
-        match params[i] {
-            Param::SecurityScopes => return true,
-            Param::Dependency { info, .. } if info.uses_scopes() => return true,
-            _ => {}
-        }
-        i += 1;
-    }
-    false
-}
-
-/// Whether some dependency may be reached more than once below `params`, so that caching its
-/// value can save work. Dependencies are told apart by name, so two of the same name count as
-/// one reached twice: the answer errs towards caching.
-#[must_use]
-pub const fn has_repeats(params: &[Param]) -> bool {
-    let mut seen = Seen {
-        names: [""; Seen::CAPACITY],
-        len: 0,
-    };
-    visit(params, &mut seen)
-}
-
-/// Dependency names met so far; more than it can hold counts as a repeat.
-struct Seen {
-    names: [&'static str; Self::CAPACITY],
-    len: usize,
-}
-
-impl Seen {
-    const CAPACITY: usize = 64;
-}
-
-/// Records the dependencies below `params`; `true` at the first name met twice.
-const fn visit(params: &[Param], seen: &mut Seen) -> bool {
-    let mut i = 0;
-    while i < params.len() {
-        if let Param::Dependency { info, .. } = params[i] {
-            let mut j = 0;
-            while j < seen.len {
-                if str_eq(seen.names[j], info.name) {
-                    return true;
-                }
-                j += 1;
-            }
-            if seen.len == Seen::CAPACITY {
-                return true;
-            }
-            seen.names[seen.len] = info.name;
-            seen.len += 1;
-            if visit(info.params, seen) {
-                return true;
-            }
-        }
-        i += 1;
-    }
-    false
 }
 
 const fn declares(scheme: &SchemeInfo, scope: &str) -> bool {
@@ -119,7 +57,7 @@ pub(crate) const fn first_lacking(
 }
 
 /// A compile error at the caller (the user's literal `scope`) when `scope` is the one
-/// [`first_lacking`] found.
+/// `first_lacking` found.
 ///
 /// # Panics
 ///
@@ -316,11 +254,23 @@ const fn min(a: usize, b: usize) -> usize {
     if a < b { a } else { b }
 }
 
+/// The compile-time checks of an [`Edge`] over the parameter `P` (`Security<D>`), evaluated
+/// once per pair however many handlers share it.
+pub trait EdgeChecks<P> {
+    /// The first scope of the edge some scheme below `P` does not declare, with that scheme.
+    const LACKING: Option<(&'static str, &'static SchemeInfo)>;
+}
+
+impl<L: Scopes + 'static, P: SecurityParam> EdgeChecks<P> for Edge<L> {
+    const LACKING: Option<(&'static str, &'static SchemeInfo)> =
+        first_lacking(&[P::BARE], L::SCOPES);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dependency::tree::has_repeats;
     use crate::scheme::ScopeInfo;
-    use crate::scope::Scope;
 
     const SCHEME: SchemeInfo = SchemeInfo::new(
         "OAuth2PasswordBearer",

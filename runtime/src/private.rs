@@ -12,19 +12,19 @@ use crate::dependency::Security;
 use crate::dependency::tree::resolve;
 
 pub use crate::check::{
-    Message, assert_declared, assert_enforced, enforces_scopes, has_repeats, scheme_lacking,
-    unknown_scope,
+    EdgeChecks, Message, assert_declared, assert_enforced, scheme_lacking, unknown_scope,
 };
 pub use crate::credential::{
     ApiKeyCookie, ApiKeyHeader, ApiKeyQuery, BearerHeader, CredentialName, CredentialSource,
     RawCredential, SchemeSource, TokenCookie,
 };
-pub use crate::dependency::edge::{Edge, EdgeChecks, OneScope, Scopes, Str};
+pub use crate::dependency::edge::{Edge, OneScope, Scopes, Str};
 pub use crate::dependency::tree::Responses;
 pub use crate::dependency::tree::{
-    DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, security_scopes_in,
+    DependencyInfo, Param, ScopeChain, SecurityEdge, Unscoped, enforces_scopes, has_repeats,
+    security_scopes_in,
 };
-pub use crate::dependency::{Dependency, Resolve};
+pub use crate::dependency::{Dependency, Resolve, SecurityParam};
 #[cfg(feature = "grpc")]
 pub use crate::grpc::{GrpcMethod, GrpcService};
 pub use crate::openapi::requirements::secure_operation;
@@ -131,33 +131,6 @@ where
             .await
             .map(Self::new)
     }
-}
-
-/// The static description of a `Security<D, E>` parameter type, without the state.
-pub trait SecurityParam {
-    /// The dependency.
-    type Dependency: Dependency;
-    /// The parameter without scopes of its own, cached: what most handlers' checks walk. One
-    /// constant per dependency, so that each handler names it in a few tokens.
-    const BARE: Param;
-    /// Whether some dependency below [`SecurityParam::BARE`] enforces scopes, evaluated once
-    /// per dependency (a handler with this one `Security` parameter checks it).
-    const ENFORCES: bool;
-    /// Whether the tree below [`SecurityParam::BARE`] reaches a dependency twice, evaluated
-    /// once per dependency.
-    const REPEATS: bool;
-}
-
-impl<D: Dependency, E> SecurityParam for Security<D, E> {
-    type Dependency = D;
-    const BARE: Param = Param::Dependency {
-        info: &D::INFO,
-        scopes: &[],
-        requirements: &[],
-        use_cache: true,
-    };
-    const ENFORCES: bool = crate::check::enforces_scopes(&[Self::BARE]);
-    const REPEATS: bool = crate::check::has_repeats(&[Self::BARE]);
 }
 
 /// Tells, for a parameter type `T`, which [`Param`] describes it: a [`Credential`] or any other

@@ -79,8 +79,7 @@ pub(super) fn handler(function: &Function) -> TokenStream {
         infos.push(info);
         documented.extend(documents.then(|| documented_param(param, &marker)));
         if shared.is_none() {
-            // The whole tree of the handler's `Security` parameters, for `SecurityEdge::REPEATS`.
-            markers.push(edge_items(function, param, &marker, &handler_tree(function)));
+            markers.push(edge_items(function, param, &marker));
         }
         if probed {
             let ty = &param.ty;
@@ -215,12 +214,9 @@ fn only_security(function: &Function) -> Option<&Type> {
 
 /// The marker type of a handler's `Security` parameter: a `SecurityEdge` carrying the scopes the
 /// handler and the parameter's `#[security]` require, and, for a probed parameter, its `Param`.
-fn edge_items(
-    function: &Function,
-    param: &Parameter,
-    marker: &TokenStream,
-    tree: &TokenStream,
-) -> TokenStream {
+fn edge_items(function: &Function, param: &Parameter, marker: &TokenStream) -> TokenStream {
+    // The whole tree of the handler's `Security` parameters, for `SecurityEdge::REPEATS`.
+    let tree = handler_tree(function);
     let vis = &function.item.vis;
     let use_cache = param.security_args().is_none_or(|args| args.use_cache);
     let scope_values: Vec<_> = edge_scopes_of(function.scopes(), param)

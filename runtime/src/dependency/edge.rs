@@ -6,9 +6,6 @@
 use std::marker::PhantomData;
 
 use super::tree::SecurityEdge;
-use crate::__private::SecurityParam;
-use crate::check::first_lacking;
-use crate::scheme::SchemeInfo;
 use crate::scope::Scope;
 
 /// A scope of at most 63 bytes carried in the type: four `u128`s, their little-endian bytes
@@ -82,23 +79,11 @@ scopes_of_tuples! {
 
 /// The edge of a handler's one `Security<D>` parameter that requires the scopes `L` and
 /// nothing else (no `any(..)`/`all(..)`, no `#[security]` of its own): whether the tree
-/// repeats a dependency is the dependency's own [`SecurityParam::REPEATS`](crate::__private::SecurityParam::REPEATS).
+/// repeats a dependency is the dependency's own [`SecurityParam::REPEATS`](super::SecurityParam::REPEATS).
 #[derive(Debug)]
 pub struct Edge<L>(PhantomData<fn() -> L>);
 
 impl<L: Scopes + 'static> SecurityEdge for Edge<L> {
     const SCOPES: &'static [Scope] = L::SCOPES;
     const DEPENDENCY_REPEATS: bool = true;
-}
-
-/// The compile-time checks of an [`Edge`] over the parameter `P` (`Security<D>`), evaluated
-/// once per pair however many handlers share it.
-pub trait EdgeChecks<P> {
-    /// The first scope of the edge some scheme below `P` does not declare, with that scheme.
-    const LACKING: Option<(&'static str, &'static SchemeInfo)>;
-}
-
-impl<L: Scopes + 'static, P: SecurityParam> EdgeChecks<P> for Edge<L> {
-    const LACKING: Option<(&'static str, &'static SchemeInfo)> =
-        first_lacking(&[P::BARE], L::SCOPES);
 }

@@ -18,8 +18,9 @@ pub(crate) mod edge;
 pub(crate) mod overrides;
 pub(crate) mod tree;
 
-use self::tree::{DependencyInfo, RouterFrames, ScopeChain, SecurityEdge, Unscoped, resolve};
-use crate::__private::SecurityParam;
+use self::tree::{
+    DependencyInfo, Param, RouterFrames, ScopeChain, SecurityEdge, Unscoped, resolve,
+};
 
 /// A dependency: a function marked `#[dependency]`, usable as
 /// [`Security<D>`].
@@ -158,4 +159,31 @@ where
             .await
             .map(Self::new)
     }
+}
+
+/// The static description of a `Security<D, E>` parameter type, without the state.
+pub trait SecurityParam {
+    /// The dependency.
+    type Dependency: Dependency;
+    /// The parameter without scopes of its own, cached: what most handlers' checks walk. One
+    /// constant per dependency, so that each handler names it in a few tokens.
+    const BARE: Param;
+    /// Whether some dependency below [`SecurityParam::BARE`] enforces scopes, evaluated once
+    /// per dependency (a handler with this one `Security` parameter checks it).
+    const ENFORCES: bool;
+    /// Whether the tree below [`SecurityParam::BARE`] reaches a dependency twice, evaluated
+    /// once per dependency.
+    const REPEATS: bool;
+}
+
+impl<D: Dependency, E> SecurityParam for Security<D, E> {
+    type Dependency = D;
+    const BARE: Param = Param::Dependency {
+        info: &D::INFO,
+        scopes: &[],
+        requirements: &[],
+        use_cache: true,
+    };
+    const ENFORCES: bool = tree::enforces_scopes(&[Self::BARE]);
+    const REPEATS: bool = tree::has_repeats(&[Self::BARE]);
 }

@@ -12,7 +12,7 @@ use utoipa::openapi::RefOr;
 
 use super::{Dependency, Resolve};
 use crate::scheme::SchemeInfo;
-use crate::scope::{Requirement, Scope, SecurityScopes};
+use crate::scope::{Requirement, Scope, SecurityScopes, str_eq};
 
 /// The static description of a [`Dependency`].
 #[derive(Debug, Clone, Copy)]
@@ -114,7 +114,7 @@ pub enum Param {
 /// use the request's cache.
 ///
 /// `#[requires_scopes]` adds it to the handler's `Security<D>` parameters: the shared
-/// [`Edge`](super::edge::Edge) when the parameter requires only a few scopes, otherwise a
+/// `Edge` (`dependency/edge.rs`) when the parameter requires only a few scopes, otherwise a
 /// marker type it generates and implements this trait on; [`Unscoped`] is the default.
 pub trait SecurityEdge: 'static {
     /// The scopes required on this edge, in order.
@@ -450,6 +450,70 @@ impl DependencyCache {
             .and_then(|entry| entry.value.downcast_ref::<T>())
             .cloned()
     }
+}
+
+/// Whether some dependency below `params` takes `SecurityScopes`, that is, enforces the scopes
+/// required above it.
+#[must_use]
+pub const fn enforces_scopes(params: &[Param]) -> bool {
+    let mut i = 0;
+    while i < params.len() {
+        match params[i] {
+            Param::SecurityScopes => return true,
+            Param::Dependency { info, .. } if info.uses_scopes() => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether some dependency may be reached more than once below `params`, so that caching its
+/// value can save work. Dependencies are told apart by name, so two of the same name count as
+/// one reached twice: the answer errs towards caching.
+#[must_use]
+pub const fn has_repeats(params: &[Param]) -> bool {
+    let mut seen = Seen {
+        names: [""; Seen::CAPACITY],
+        len: 0,
+    };
+    visit(params, &mut seen)
+}
+
+/// Dependency names met so far; more than it can hold counts as a repeat.
+struct Seen {
+    names: [&'static str; Self::CAPACITY],
+    len: usize,
+}
+
+impl Seen {
+    const CAPACITY: usize = 64;
+}
+
+/// Records the dependencies below `params`; `true` at the first name met twice.
+const fn visit(params: &[Param], seen: &mut Seen) -> bool {
+    let mut i = 0;
+    while i < params.len() {
+        if let Param::Dependency { info, .. } = params[i] {
+            let mut j = 0;
+            while j < seen.len {
+                if str_eq(seen.names[j], info.name) {
+                    return true;
+                }
+                j += 1;
+            }
+            if seen.len == Seen::CAPACITY {
+                return true;
+            }
+            seen.names[seen.len] = info.name;
+            seen.len += 1;
+            if visit(info.params, seen) {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 #[cfg(test)]
