@@ -108,20 +108,31 @@ pub(super) fn handler(function: &Function) -> TokenStream {
             #(#statements)*
         });
     }
+    let scopes_in_type = shared_at.is_some();
     if let Some(requires) = function.requires.first() {
         let shared = shared_at.map(|(_, edge)| edge);
         checks.push(requires_checks(function, requires, &infos, shared));
     }
     let openapi = openapi_path(&mut item, function, &documented);
-    // axum requires an `async fn`, whether or not it awaits.
-    item.attrs.push(
-        syn::parse_quote!(#[allow(clippy::unused_async, reason = "axum handlers are `async fn`s")]),
-    );
+    allow_generated(&mut item.attrs, scopes_in_type);
     quote! {
         #item
         #(#markers)*
         #(#checks)*
         #openapi
+    }
+}
+
+/// The lints the generated signature would trip: axum requires an `async fn`, whether or not
+/// it awaits; a parameter whose type carries its scopes is a complex type.
+fn allow_generated(attrs: &mut Vec<syn::Attribute>, scopes_in_type: bool) {
+    attrs.push(
+        syn::parse_quote!(#[allow(clippy::unused_async, reason = "axum handlers are `async fn`s")]),
+    );
+    if scopes_in_type {
+        attrs.push(syn::parse_quote!(
+            #[allow(clippy::type_complexity, reason = "the scopes are written out in the parameter's type")]
+        ));
     }
 }
 

@@ -119,6 +119,34 @@ async fn optional(who: Security<maybe_token>) -> String {
     who.into_inner()
 }
 
+/// Eight scopes, the longest of 63 bytes: the most an edge written out in the handler's type
+/// holds.
+#[requires_scopes(
+    "s1",
+    "s2",
+    "s3",
+    "s4",
+    "s5",
+    "s6",
+    "s7",
+    "edges-carry-at-most-sixty-three-bytes-of-a-scope-in-their-types"
+)]
+async fn eight_scopes(seen: Security<leaf>) -> String {
+    seen.join(" ")
+}
+
+/// Nine scopes: a marker type of its own.
+#[requires_scopes("s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9")]
+async fn nine_scopes(seen: Security<leaf>) -> String {
+    seen.join(" ")
+}
+
+/// A scope of 64 bytes: a marker type of its own.
+#[requires_scopes("this-scope-is-sixty-four-bytes-long-so-it-has-a-marker-type-okay")]
+async fn long_scope(seen: Security<middle>) -> String {
+    seen.join(" ")
+}
+
 fn app(counters: Counters) -> Router {
     Router::new()
         .route("/items", get(own_items))
@@ -272,5 +300,32 @@ async fn any_of_alternatives_is_enforced() {
                 "the challenge lists every scope named"
             );
         }
+    }
+}
+
+/// The scopes reach the innermost dependency, outer first, whether the handler's type carries
+/// them (at most eight, each at most 63 bytes) or a marker type does.
+#[tokio::test]
+async fn scopes_reach_the_dependency_whatever_carries_them() {
+    let app = Router::new()
+        .route("/eight", get(eight_scopes))
+        .route("/nine", get(nine_scopes))
+        .route("/long", get(long_scope))
+        .route("/items", get(own_items))
+        .with_state(Counters::default());
+    for (uri, expected) in [
+        (
+            "/eight",
+            "s1 s2 s3 s4 s5 s6 s7 edges-carry-at-most-sixty-three-bytes-of-a-scope-in-their-types",
+        ),
+        ("/nine", "s1 s2 s3 s4 s5 s6 s7 s8 s9"),
+        (
+            "/long",
+            "this-scope-is-sixty-four-bytes-long-so-it-has-a-marker-type-okay me",
+        ),
+        ("/items", "items me"),
+    ] {
+        let (status, body, _) = call(&app, uri, None).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, expected), "{uri}");
     }
 }
