@@ -269,7 +269,6 @@ impl<L: Scopes + 'static, P: SecurityParam> EdgeChecks<P> for Edge<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dependency::tree::has_repeats;
     use crate::scheme::ScopeInfo;
 
     const SCHEME: SchemeInfo = SchemeInfo::new(
@@ -298,29 +297,6 @@ mod tests {
             unknown_scope("admin", &SCHEME).as_str(),
             "unknown scope `admin` for `OAuth2PasswordBearer`; declared scopes: `me`, `items`"
         );
-    }
-
-    #[test]
-    fn repeats() {
-        use crate::dependency::tree::DependencyInfo;
-        const LEAF: DependencyInfo = DependencyInfo::new("leaf", &[], &[Param::SecurityScopes]);
-        const EDGE: Param = Param::Dependency {
-            info: &LEAF,
-            scopes: &[],
-            requirements: &[],
-            use_cache: true,
-        };
-        const MIDDLE: DependencyInfo = DependencyInfo::new("middle", &[], &[EDGE]);
-        const VIA_MIDDLE: Param = Param::Dependency {
-            info: &MIDDLE,
-            scopes: &[],
-            requirements: &[],
-            use_cache: true,
-        };
-        assert!(!has_repeats(&[VIA_MIDDLE]));
-        assert!(!has_repeats(&[EDGE, Param::Extractor]));
-        assert!(has_repeats(&[VIA_MIDDLE, EDGE]), "leaf is reached twice");
-        assert!(has_repeats(&[EDGE, EDGE]));
     }
 
     #[test]

@@ -520,6 +520,28 @@ const fn visit(params: &[Param], seen: &mut Seen) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn repeats() {
+        const LEAF: DependencyInfo = DependencyInfo::new("leaf", &[], &[Param::SecurityScopes]);
+        const EDGE: Param = Param::Dependency {
+            info: &LEAF,
+            scopes: &[],
+            requirements: &[],
+            use_cache: true,
+        };
+        const MIDDLE: DependencyInfo = DependencyInfo::new("middle", &[], &[EDGE]);
+        const VIA_MIDDLE: Param = Param::Dependency {
+            info: &MIDDLE,
+            scopes: &[],
+            requirements: &[],
+            use_cache: true,
+        };
+        assert!(!has_repeats(&[VIA_MIDDLE]));
+        assert!(!has_repeats(&[EDGE, Param::Extractor]));
+        assert!(has_repeats(&[VIA_MIDDLE, EDGE]), "leaf is reached twice");
+        assert!(has_repeats(&[EDGE, EDGE]));
+    }
+
     const ITEMS: Scope = Scope::new("items");
     const ME: Scope = Scope::new("me");
 

@@ -36,7 +36,10 @@ use crate::openapi::{self, UnsecuredRoutes};
 /// documented as secured but not enforced fails.
 ///
 /// The audit sees what the tests reach: a route no test calls is not in it. A route that is
-/// not secured runs a second time when asked again. The recording takes a lock and buffers
+/// not secured runs a second time when asked again. The URI is sent as it was, query
+/// included, so a route taking its token from the query string
+/// ([`QueryToken`](crate::dangerous::QueryToken)) is asked with it and reported: list it in
+/// `public` once a test has checked it refuses a request without the token. The recording takes a lock and buffers
 /// each request's body; it exists only with the `test-util` feature.
 ///
 /// ```
